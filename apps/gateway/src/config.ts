@@ -1,0 +1,61 @@
+// Every setting the gateway reads, from the environment, validated once at
+// start. The README's configuration table lists the same names.
+import os from "node:os";
+import { dataDir } from "@postern/db/config";
+
+export interface GatewayConfig {
+  dataDir: string;
+  bindHost: string;
+  publicHost: string;
+  imapPort: number;
+  imapsPort: number;
+  smtpPort: number;
+  smtpsPort: number;
+  httpPort: number;
+  httpHost: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Allow LOGIN/AUTH without TLS from loopback addresses (development only). */
+  plaintextLoopback: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+function port(env: NodeJS.ProcessEnv, name: string, def: number): number {
+  const v = env[name];
+  if (v === undefined || v === "") return def;
+  const n = Number(v);
+  // 0 asks the OS for a free port (tests).
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a port number, got "${v}"`);
+  return n;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
+  const v = env[name];
+  if (v === undefined || v === "") return def;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${v}"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY)) {
+    throw new ConfigError("set both TLS_CERT and TLS_KEY, or neither (a self-signed certificate is then generated)");
+  }
+  return {
+    dataDir: dataDir(env),
+    bindHost: env.POSTERN_BIND || "0.0.0.0",
+    publicHost: env.POSTERN_PUBLIC_HOST || os.hostname(),
+    imapPort: port(env, "IMAP_PORT", 1143),
+    imapsPort: port(env, "IMAPS_PORT", 1993),
+    smtpPort: port(env, "SMTP_PORT", 1587),
+    smtpsPort: port(env, "SMTPS_PORT", 1465),
+    httpPort: port(env, "GATEWAY_HTTP_PORT", 9464),
+    httpHost: env.GATEWAY_HTTP_HOST || env.POSTERN_BIND || "0.0.0.0",
+    tlsCert: env.TLS_CERT || undefined,
+    tlsKey: env.TLS_KEY || undefined,
+    plaintextLoopback: flag(env, "POSTERN_PLAINTEXT_LOOPBACK", false),
+    logLevel: env.LOG_LEVEL || "info",
+  };
+}

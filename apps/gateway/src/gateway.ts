@@ -1,0 +1,115 @@
+// Assembles the gateway: database, keyring, TLS, the IMAP and SMTP listeners,
+// the HTTP port, cross-process events. Used by main.ts and by tests, which
+// start it in-process on free ports.
+import tls from "node:tls";
+import { createPrisma, type Prisma } from "@postern/db";
+import { type Keyring, loadKeyring } from "@postern/db/secrets";
+import pg from "pg";
+import type { GatewayConfig } from "./config.ts";
+import { EventListener } from "./events.ts";
+import { type ReadinessReport, startHttpServer } from "./http/server.ts";
+import { type ImapServer, startImapServer } from "./imap/server.ts";
+import type { Log } from "./log.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { type SmtpServers, startSmtpServers } from "./smtp/server.ts";
+import { loadTls, type TlsMaterial } from "./tls.ts";
+import { VERSION } from "./version.ts";
+
+export interface Gateway {
+  ports: { imap: number; imaps: number; smtp: number; smtps: number; http: number };
+  tls: TlsMaterial;
+  prisma: Prisma;
+  pool: pg.Pool;
+  keyring: Keyring;
+  metrics: Metrics;
+  imap: ImapServer;
+  close(): Promise<void>;
+}
+
+export async function startGateway(opts: { config: GatewayConfig; databaseUrl: string; log: Log }): Promise<Gateway> {
+  const { config, log } = opts;
+  const metrics = createMetrics();
+  const keyring = await loadKeyring({ dataDir: config.dataDir });
+  const prisma = createPrisma(opts.databaseUrl);
+  // The mail index's hot paths use SQL directly; Prisma serves configuration.
+  const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 20 });
+  pool.on("error", (err) => log.warn({ err: err.message }, "idle database connection failed"));
+  const material = await loadTls({
+    dataDir: config.dataDir,
+    publicHost: config.publicHost,
+    certPath: config.tlsCert,
+    keyPath: config.tlsKey,
+    log,
+  });
+  const secureContext = tls.createSecureContext({ cert: material.cert, key: material.key, minVersion: "TLSv1.2" });
+  const events = new EventListener(opts.databaseUrl, log);
+  await events.start();
+
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const imap = await startImapServer({
+      host: config.bindHost,
+      port: config.imapPort,
+      tlsPort: config.imapsPort,
+      secureContext,
+      cert: material.cert,
+      key: material.key,
+      plaintextLoopback: config.plaintextLoopback,
+      log,
+      metrics,
+      version: VERSION,
+    });
+    closers.push(() => imap.close());
+    const smtp: SmtpServers = await startSmtpServers({
+      host: config.bindHost,
+      port: config.smtpPort,
+      tlsPort: config.smtpsPort,
+      cert: material.cert,
+      key: material.key,
+      publicHost: config.publicHost,
+      log,
+      metrics,
+    });
+    closers.push(() => smtp.close());
+
+    const ports = { ...imap.ports, ...smtp.ports, http: 0 };
+    const readiness = async (): Promise<ReadinessReport> => {
+      const checks: ReadinessReport["checks"] = {};
+      try {
+        await pool.query("SELECT 1");
+        checks.database = { ok: true };
+      } catch (err) {
+        checks.database = { ok: false, detail: (err as Error).message };
+      }
+      checks.events = { ok: events.connected, detail: events.connected ? undefined : "LISTEN connection down" };
+      return { ready: Object.values(checks).every((c) => c.ok), checks, listeners: ports };
+    };
+    const http = await startHttpServer({ host: config.httpHost, port: config.httpPort, metrics, readiness, log });
+    closers.push(() => new Promise<void>((r) => http.close(() => r())));
+    const addr = http.address();
+    ports.http = typeof addr === "object" && addr ? addr.port : 0;
+
+    log.info({ ports, selfSignedCert: material.selfSigned, publicHost: config.publicHost }, "gateway listening");
+    return {
+      ports,
+      tls: material,
+      prisma,
+      pool,
+      keyring,
+      metrics,
+      imap,
+      async close() {
+        for (const c of closers.reverse()) await c().catch((err) => log.warn({ err }, "close failed"));
+        await events.stop();
+        await pool.end().catch(() => {});
+        await prisma.$disconnect().catch(() => {});
+      },
+    };
+  } catch (err) {
+    for (const c of closers.reverse()) await c().catch(() => {});
+    await events.stop();
+    await pool.end().catch(() => {});
+    await prisma.$disconnect().catch(() => {});
+    throw err;
+  }
+}

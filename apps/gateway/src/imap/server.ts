@@ -1,0 +1,127 @@
+// The IMAP listeners: one in the clear with STARTTLS (IMAP_PORT) and one with
+// implicit TLS (IMAPS_PORT, RFC 8314). Each connection gets a protocol
+// Session; one shared sweep enforces idle timeouts instead of a timer per
+// connection.
+import { randomBytes } from "node:crypto";
+import net from "node:net";
+import tls from "node:tls";
+import { Session } from "@postern/protocol";
+import type { Log } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import { SocketTransport } from "./transport.ts";
+
+export interface ImapServerOptions {
+  host: string;
+  port: number;
+  tlsPort: number;
+  secureContext: tls.SecureContext;
+  cert: string;
+  key: string;
+  plaintextLoopback: boolean;
+  log: Log;
+  metrics: Metrics;
+  version: string;
+}
+
+export interface ImapServer {
+  ports: { imap: number; imaps: number };
+  sessions: Set<Session>;
+  close(): Promise<void>;
+}
+
+function isLoopback(addr: string | undefined): boolean {
+  return !!addr && (addr === "::1" || addr.startsWith("127.") || addr.startsWith("::ffff:127."));
+}
+
+export async function startImapServer(opts: ImapServerOptions): Promise<ImapServer> {
+  const sessions = new Set<Session>();
+  const sockets = new Set<net.Socket>();
+
+  const accept = (socket: net.Socket, listener: "imap" | "imaps") => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 60_000);
+    const id = randomBytes(6).toString("base64url");
+    const log = opts.log.child({ conn: id, proto: "imap" });
+    opts.metrics.connections.inc({ protocol: "imap" });
+    opts.metrics.connectionsTotal.inc({ protocol: "imap", listener });
+    let session: Session | null = null;
+    const transport = new SocketTransport(
+      socket,
+      (chunk) => session?.receive(chunk),
+      listener === "imap" ? opts.secureContext : null,
+    );
+    session = new Session({
+      transport,
+      info: {
+        id,
+        secure: listener === "imaps",
+        remoteAddress: socket.remoteAddress ?? "",
+        remotePort: socket.remotePort,
+        localAddress: socket.localAddress,
+        localPort: socket.localPort,
+      },
+      identity: { name: "Postern", version: opts.version },
+      log,
+      canStartTls: listener === "imap",
+      plaintextAllowed: opts.plaintextLoopback && isLoopback(socket.remoteAddress),
+    });
+    sessions.add(session);
+    log.debug({ remote: socket.remoteAddress, listener }, "connection opened");
+    const s = session;
+    socket.on("error", (err) => log.debug({ err: err.message }, "socket error"));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      sessions.delete(s);
+      opts.metrics.connections.dec({ protocol: "imap" });
+      s.onClose();
+      log.debug("connection closed");
+    });
+    s.start();
+  };
+
+  const plain = net.createServer((socket) => accept(socket, "imap"));
+  const secure = tls.createServer({ cert: opts.cert, key: opts.key, minVersion: "TLSv1.2" }, (socket) =>
+    accept(socket, "imaps"),
+  );
+  secure.on("tlsClientError", (err) => opts.log.debug({ err: err.message }, "TLS handshake failed"));
+
+  await listen(plain, opts.port, opts.host);
+  await listen(secure, opts.tlsPort, opts.host);
+
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const s of sessions) s.checkTimeout(now);
+  }, 15_000);
+  sweep.unref();
+
+  return {
+    ports: { imap: portOf(plain), imaps: portOf(secure) },
+    sessions,
+    async close() {
+      clearInterval(sweep);
+      for (const s of sessions) s.bye("Server shutting down");
+      await Promise.all([closeServer(plain), closeServer(secure)]);
+      for (const sock of sockets) sock.destroy();
+    },
+  };
+}
+
+export function listen(server: net.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+export function portOf(server: net.Server): number {
+  const a = server.address();
+  return typeof a === "object" && a ? a.port : 0;
+}
+
+export function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

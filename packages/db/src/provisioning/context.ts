@@ -1,0 +1,19 @@
+import type { Prisma } from "../client.ts";
+import type { Keyring } from "../secrets.ts";
+
+/** What every provisioning function runs with: the database, the keyring, and who is acting. */
+export interface ProvisioningContext {
+  prisma: Prisma;
+  keyring: Keyring;
+  /** "cli", "user:<id>", "system" — recorded in the audit log. */
+  actor: string;
+  ip?: string;
+}
+
+/** Cross-process events (CLI or portal → gateway) travel on this LISTEN/NOTIFY channel. */
+export const EVENTS_CHANNEL = "postern_events";
+
+export type PosternEvent =
+  | { type: "device.revoked"; deviceId: string; mailboxId: string }
+  | { type: "mailbox.changed"; mailboxId: string }
+  | { type: "backend.changed"; backendId: string };

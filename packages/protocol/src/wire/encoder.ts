@@ -1,0 +1,110 @@
+// Response values and their wire form. Strings are written quoted when they
+// can be and as literals when they must (CR, LF, NUL, 8-bit without
+// UTF8=ACCEPT, or long), so no handler decides quoting on its own.
+
+export type Value =
+  | { t: "atom"; v: string }
+  | { t: "str"; v: string | Buffer }
+  | { t: "num"; v: number | bigint }
+  | { t: "nil" }
+  | { t: "list"; v: Value[] }
+  | { t: "lit"; v: Buffer };
+
+export const atom = (v: string): Value => ({ t: "atom", v });
+export const str = (v: string | Buffer): Value => ({ t: "str", v });
+export const nstr = (v: string | Buffer | null | undefined): Value => (v == null ? NIL : { t: "str", v });
+export const num = (v: number | bigint): Value => ({ t: "num", v });
+export const list = (v: Value[]): Value => ({ t: "list", v });
+export const literal = (v: Buffer): Value => ({ t: "lit", v });
+export const NIL: Value = { t: "nil" };
+
+export interface EncodeOptions {
+  /** UTF8=ACCEPT enabled: 8-bit UTF-8 may be sent in quoted strings (RFC 6855). */
+  utf8?: boolean;
+}
+
+/** Quoted strings longer than this are sent as literals. */
+const MAX_QUOTED = 1024;
+
+/** Collects response text and literal bodies without copying the bodies. */
+export class Chunks {
+  private text = "";
+  readonly out: Buffer[] = [];
+  add(s: string): this {
+    this.text += s;
+    return this;
+  }
+  addBuffer(b: Buffer): this {
+    this.flush();
+    this.out.push(b);
+    return this;
+  }
+  flush(): void {
+    if (this.text) {
+      this.out.push(Buffer.from(this.text, "utf8"));
+      this.text = "";
+    }
+  }
+  buffers(): Buffer[] {
+    this.flush();
+    return this.out;
+  }
+}
+
+function canQuote(b: Buffer, opts: EncodeOptions): boolean {
+  if (b.length > MAX_QUOTED) return false;
+  for (const ch of b) {
+    if (ch === 0x0d || ch === 0x0a || ch === 0) return false;
+    if (ch >= 0x80 && !opts.utf8) return false;
+  }
+  return true;
+}
+
+function quote(s: string): string {
+  return `"${s.replace(/[\\"]/g, (m) => `\\${m}`)}"`;
+}
+
+export function writeValue(out: Chunks, v: Value, opts: EncodeOptions = {}): void {
+  switch (v.t) {
+    case "atom":
+      out.add(v.v);
+      return;
+    case "num":
+      out.add(String(v.v));
+      return;
+    case "nil":
+      out.add("NIL");
+      return;
+    case "list":
+      out.add("(");
+      v.v.forEach((item, i) => {
+        if (i) out.add(" ");
+        writeValue(out, item, opts);
+      });
+      out.add(")");
+      return;
+    case "str": {
+      const b = typeof v.v === "string" ? Buffer.from(v.v, "utf8") : v.v;
+      if (canQuote(b, opts)) out.add(quote(b.toString(opts.utf8 ? "utf8" : "latin1")));
+      else out.add(`{${b.length}}\r\n`).addBuffer(b);
+      return;
+    }
+    case "lit":
+      out.add(`{${v.v.length}}\r\n`).addBuffer(v.v);
+      return;
+  }
+}
+
+export function writeValues(out: Chunks, values: Value[], opts: EncodeOptions = {}): void {
+  values.forEach((v, i) => {
+    if (i) out.add(" ");
+    writeValue(out, v, opts);
+  });
+}
+
+/** The wire form of a value list, for tests and small responses. */
+export function encodeToString(values: Value[], opts: EncodeOptions = {}): string {
+  const out = new Chunks();
+  writeValues(out, values, opts);
+  return Buffer.concat(out.buffers()).toString("utf8");
+}
