@@ -5,13 +5,17 @@ import tls from "node:tls";
 import { createPrisma, type Prisma } from "@postern/db";
 import { type Keyring, loadKeyring } from "@postern/db/secrets";
 import pg from "pg";
+import { DeviceAuth, type DeviceAuthOptions } from "./auth/devices.ts";
 import type { GatewayConfig } from "./config.ts";
 import { EventListener } from "./events.ts";
 import { type ReadinessReport, startHttpServer } from "./http/server.ts";
+import { ImapAuthenticator } from "./imap/auth.ts";
 import { type ImapServer, startImapServer } from "./imap/server.ts";
 import type { Log } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { type SmtpServers, startSmtpServers } from "./smtp/server.ts";
+import { analyzeMessage } from "./store/analyze.ts";
+import { type ChangeBus, InProcessBus } from "./store/bus.ts";
 import { loadTls, type TlsMaterial } from "./tls.ts";
 import { VERSION } from "./version.ts";
 
@@ -23,10 +27,18 @@ export interface Gateway {
   keyring: Keyring;
   metrics: Metrics;
   imap: ImapServer;
+  bus: ChangeBus;
+  devices: DeviceAuth;
   close(): Promise<void>;
 }
 
-export async function startGateway(opts: { config: GatewayConfig; databaseUrl: string; log: Log }): Promise<Gateway> {
+export async function startGateway(opts: {
+  config: GatewayConfig;
+  databaseUrl: string;
+  log: Log;
+  /** Tests shorten the failed-login delay and rate limits. */
+  auth?: DeviceAuthOptions;
+}): Promise<Gateway> {
   const { config, log } = opts;
   const metrics = createMetrics();
   const keyring = await loadKeyring({ dataDir: config.dataDir });
@@ -44,6 +56,15 @@ export async function startGateway(opts: { config: GatewayConfig; databaseUrl: s
   const secureContext = tls.createSecureContext({ cert: material.cert, key: material.key, minVersion: "TLSv1.2" });
   const events = new EventListener(opts.databaseUrl, log);
   await events.start();
+  const bus = new InProcessBus();
+  const devices = new DeviceAuth(pool, log, opts.auth);
+  const imapAuth = new ImapAuthenticator({ devices, pool, bus, analyze: analyzeMessage, log, metrics });
+  events.on((event) => {
+    if (event.type === "device.revoked") {
+      const ended = imapAuth.revokeDevice(event.deviceId);
+      log.info({ device: event.deviceId, sessionsEnded: ended }, "device revoked");
+    }
+  });
 
   const closers: Array<() => Promise<void>> = [];
   try {
@@ -58,6 +79,7 @@ export async function startGateway(opts: { config: GatewayConfig; databaseUrl: s
       log,
       metrics,
       version: VERSION,
+      auth: imapAuth,
     });
     closers.push(() => imap.close());
     const smtp: SmtpServers = await startSmtpServers({
@@ -98,9 +120,12 @@ export async function startGateway(opts: { config: GatewayConfig; databaseUrl: s
       keyring,
       metrics,
       imap,
+      bus,
+      devices,
       async close() {
         for (const c of closers.reverse()) await c().catch((err) => log.warn({ err }, "close failed"));
         await events.stop();
+        devices.close();
         await pool.end().catch(() => {});
         await prisma.$disconnect().catch(() => {});
       },

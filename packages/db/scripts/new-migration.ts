@@ -36,13 +36,18 @@ const sql = execFileSync(
   ["prisma", "migrate", "diff", "--from-schema-datamodel", snapshot, "--to-schema-datamodel", current, "--script"],
   { cwd: root, encoding: "utf8" },
 );
-if (!sql.trim() || /This is an empty migration/.test(sql)) {
+// The CLI prints its config banner on stdout; it is not SQL.
+const script = sql
+  .split("\n")
+  .filter((l) => !l.startsWith("Loaded Prisma config"))
+  .join("\n");
+if (!script.trim() || /This is an empty migration/.test(script)) {
   console.error("no schema changes since the last migration");
   process.exit(1);
 }
 const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
 const dir = path.join(root, "prisma/migrations", `${stamp}_${name}`);
 mkdirSync(dir);
-writeFileSync(path.join(dir, "migration.sql"), sql);
+writeFileSync(path.join(dir, "migration.sql"), script);
 writeFileSync(snapshot, readFileSync(current, "utf8"));
 console.log(`wrote ${path.relative(root, dir)}/migration.sql`);

@@ -1,13 +1,15 @@
 // One IMAP connection's state machine. The gateway feeds it bytes and gives it
 // a Transport; the session frames, parses and runs commands one at a time,
-// and writes every response through one writer (respond/untagged), so
-// literals, quoting and back-pressure are handled in one place.
+// and writes every response through one writer, so literals, quoting and
+// back-pressure are handled in one place.
 import { capabilities } from "./capabilities.ts";
 import type { CommandResult, CommandSpec, StateKind } from "./command.ts";
 import { REGISTRY } from "./commands/registry.ts";
+import { storeErrorResult } from "./errors.ts";
 import {
   APPEND_LIMIT_BYTES,
   IDLE_TIMEOUT_MS,
+  MAX_AUTH_FAILURES_PER_CONNECTION,
   MAX_BAD_COMMANDS,
   MAX_LITERAL_BYTES,
   MAX_LITERAL_BYTES_PREAUTH,
@@ -15,7 +17,10 @@ import {
   MAX_PREAUTH_COMMANDS,
   PREAUTH_TIMEOUT_MS,
 } from "./limits.ts";
+import { formatUidSet } from "./sequence.ts";
+import { type Authenticator, type MailStore, StoreError } from "./store.ts";
 import type { ConnectionInfo, Logger, ServerIdentity, Transport } from "./types.ts";
+import type { SelectedView } from "./view.ts";
 import { Chunks, type EncodeOptions, type Value, writeValues } from "./wire/encoder.ts";
 import { CommandReceiver, type RawCommand, tagOf } from "./wire/receiver.ts";
 import { ParseError, type Token, tokenize } from "./wire/tokens.ts";
@@ -25,31 +30,44 @@ export interface SessionOptions {
   info: ConnectionInfo;
   identity: ServerIdentity;
   log: Logger;
-  /** STARTTLS can be offered (a certificate is configured and the connection is not TLS yet). */
+  auth: Authenticator;
+  /** STARTTLS can be offered (the connection is not TLS yet). */
   canStartTls: boolean;
   /** Plaintext LOGIN/AUTHENTICATE allowed without TLS (loopback in development). */
   plaintextAllowed: boolean;
+  /** Observe each command (metrics). */
+  onCommand?: (name: string, status: string, ms: number) => void;
 }
 
 export type SessionState =
   | { kind: "notAuthenticated" }
-  | { kind: "authenticated" }
-  | { kind: "selected" }
+  | { kind: "authenticated"; user: string; store: MailStore }
+  | { kind: "selected"; user: string; store: MailStore; view: SelectedView }
   | { kind: "logout" };
 
 export class Session {
   readonly info: ConnectionInfo;
   readonly log: Logger;
   readonly identity: ServerIdentity;
+  readonly auth: Authenticator;
   state: SessionState = { kind: "notAuthenticated" };
   /** Wall-clock ms of the last command, for the shared idle sweep. */
   lastActivity = Date.now();
   encodeOptions: EncodeOptions = {};
   compressed = false;
+  /** RFC 7162: CONDSTORE is on once enabled or used; QRESYNC once enabled. */
+  condstore = false;
+  qresync = false;
+  /** What the client said in ID (for logs and the device list). */
+  clientId: Record<string, string> | undefined;
+  authFailures = 0;
+  /** True while an IDLE is running. */
+  idling = false;
 
   private readonly transport: Transport;
   private readonly receiver = new CommandReceiver();
-  private readonly plaintextAllowed: boolean;
+  private readonly plaintextOk: boolean;
+  private readonly onCommand?: SessionOptions["onCommand"];
   private canUpgrade: boolean;
   private busy = false;
   private paused = false;
@@ -59,25 +77,39 @@ export class Session {
   private after: Array<() => Promise<void> | void> = [];
   /** A handler (IDLE, AUTHENTICATE) that takes the next client line instead of the dispatcher. */
   private lineReader: ((line: Buffer | null) => void) | null = null;
+  /** IDLE's wake-up when the selected folder changes. */
+  private changeWaiter: (() => void) | null = null;
+  private closeHandlers: Array<() => void> = [];
 
   constructor(opts: SessionOptions) {
     this.transport = opts.transport;
     this.info = opts.info;
     this.identity = opts.identity;
     this.log = opts.log;
+    this.auth = opts.auth;
     this.canUpgrade = opts.canStartTls;
-    this.plaintextAllowed = opts.plaintextAllowed;
+    this.plaintextOk = opts.plaintextAllowed;
+    this.onCommand = opts.onCommand;
   }
 
   get canStartTls(): boolean {
     return this.canUpgrade && !this.info.secure;
   }
 
+  /** Plaintext credentials may be sent now (TLS, or loopback in development). */
+  get authAllowed(): boolean {
+    return this.info.secure || this.plaintextOk;
+  }
+
+  get authenticated(): boolean {
+    return this.state.kind === "authenticated" || this.state.kind === "selected";
+  }
+
   capabilities(): string[] {
     return capabilities({
       secure: this.info.secure,
-      authenticated: this.state.kind === "authenticated" || this.state.kind === "selected",
-      plaintextAllowed: this.plaintextAllowed,
+      authenticated: this.authenticated,
+      plaintextAllowed: this.plaintextOk,
       canStartTls: this.canUpgrade,
       compressed: this.compressed,
       appendLimit: APPEND_LIMIT_BYTES,
@@ -86,6 +118,50 @@ export class Session {
 
   start(): void {
     this.untagged(`OK [CAPABILITY ${this.capabilities().join(" ")}] ${this.identity.name} ready`);
+  }
+
+  // ---- state ---------------------------------------------------------------
+
+  /** The store of an authenticated session (commands are only dispatched in states where it exists). */
+  get store(): MailStore {
+    if (this.state.kind !== "authenticated" && this.state.kind !== "selected") throw new Error("not authenticated");
+    return this.state.store;
+  }
+
+  get view(): SelectedView {
+    if (this.state.kind !== "selected") throw new Error("no mailbox selected");
+    return this.state.view;
+  }
+
+  get selectedView(): SelectedView | null {
+    return this.state.kind === "selected" ? this.state.view : null;
+  }
+
+  loggedIn(user: string, store: MailStore): void {
+    this.state = { kind: "authenticated", user, store };
+    this.onClose(() => void store.close());
+  }
+
+  /** Enter the selected state on a view (SELECT/EXAMINE); leaves any previous one. */
+  select(view: SelectedView): void {
+    this.deselect();
+    if (this.state.kind !== "authenticated") return;
+    view.unwatch = this.state.store.watch(view.folder, () => {
+      view.dirty = true;
+      this.changeWaiter?.();
+    });
+    this.state = { kind: "selected", user: this.state.user, store: this.state.store, view };
+  }
+
+  /** Back to authenticated (CLOSE, UNSELECT, a failed SELECT). */
+  deselect(): void {
+    if (this.state.kind !== "selected") return;
+    this.state.view.unwatch?.();
+    this.state = { kind: "authenticated", user: this.state.user, store: this.state.store };
+  }
+
+  onClose(fn: () => void): void {
+    this.closeHandlers.push(fn);
   }
 
   // ---- input -------------------------------------------------------------
@@ -97,10 +173,26 @@ export class Session {
   }
 
   /** The peer closed the connection (or it failed). */
-  onClose(): void {
+  connectionClosed(): void {
+    const wasClosed = this.closed;
     this.closed = true;
     this.lineReader?.(null);
     this.lineReader = null;
+    this.changeWaiter?.();
+    if (!wasClosed || this.closeHandlers.length) this.runCloseHandlers();
+  }
+
+  private runCloseHandlers(): void {
+    this.deselect();
+    const handlers = this.closeHandlers;
+    this.closeHandlers = [];
+    for (const h of handlers) {
+      try {
+        h();
+      } catch (err) {
+        this.log.warn({ err, conn: this.info.id }, "close handler failed");
+      }
+    }
   }
 
   private pump(): void {
@@ -129,11 +221,16 @@ export class Session {
             continue;
           }
           this.busy = true;
-          void this.execute(ev.command).finally(() => {
-            this.busy = false;
-            this.maybeResume();
-            this.pump();
-          });
+          void this.execute(ev.command)
+            .catch((err) => {
+              this.log.error({ err, conn: this.info.id }, "session failed");
+              this.end();
+            })
+            .finally(() => {
+              this.busy = false;
+              this.maybeResume();
+              this.pump();
+            });
           break;
       }
     }
@@ -153,16 +250,11 @@ export class Session {
   private decideLiteral(size: number, sync: boolean, head: Buffer): void {
     const name = commandNameOf(head);
     const isAppend = name === "APPEND";
-    const limit =
-      this.state.kind === "notAuthenticated"
-        ? MAX_LITERAL_BYTES_PREAUTH
-        : isAppend
-          ? APPEND_LIMIT_BYTES
-          : MAX_LITERAL_BYTES;
+    const limit = !this.authenticated ? MAX_LITERAL_BYTES_PREAUTH : isAppend ? APPEND_LIMIT_BYTES : MAX_LITERAL_BYTES;
     const tag = tagOf(head) ?? "*";
     if (size > limit) {
       this.receiver.reject();
-      if (isAppend && this.state.kind !== "notAuthenticated") {
+      if (isAppend && this.authenticated) {
         this.reply(tag, { status: "NO", code: "TOOBIG", text: `Message too large (limit ${limit} bytes)` });
       } else {
         this.reply(tag, { status: "BAD", text: `Literal too large (limit ${limit} bytes)` });
@@ -188,6 +280,17 @@ export class Session {
       this.lineReader = resolve;
       // A line may already be buffered (a pipelined DONE).
       queueMicrotask(() => this.pump());
+    });
+  }
+
+  /** For IDLE: resolves when the selected folder changes (or the connection closes). */
+  waitForChange(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed || this.selectedView?.dirty) return resolve();
+      this.changeWaiter = () => {
+        this.changeWaiter = null;
+        resolve();
+      };
     });
   }
 
@@ -225,17 +328,18 @@ export class Session {
       this.bye("Too many commands before authentication");
       return;
     }
+    const started = performance.now();
     let result: CommandResult;
     try {
       result = await spec.run(this, args, tag);
-    } catch (err) {
-      if (err instanceof ParseError) {
-        result = { status: "BAD", text: `Syntax error: ${err.message}` };
-      } else {
-        this.log.error({ err, conn: this.info.id, command: spec.name }, "command failed");
-        result = { status: "NO", code: "SERVERBUG", text: "Internal error; the error has been logged" };
+      // Updates others made go out with every reply, where RFC 3501 §7.4.1 allows.
+      if (!this.closed && this.state.kind === "selected" && result.status !== "BAD") {
+        await this.syncView({ expungeAllowed: spec.expungeAllowed, force: false });
       }
+    } catch (err) {
+      result = this.errorResult(err, spec.name);
     }
+    this.onCommand?.(spec.name, result.status, performance.now() - started);
     if (this.closed) return;
     if (result.status === "BAD") this.countBad();
     else this.badCount = 0;
@@ -245,8 +349,104 @@ export class Session {
     for (const fn of after) await fn();
   }
 
+  errorResult(err: unknown, command: string): CommandResult {
+    if (err instanceof ParseError) return { status: "BAD", text: `Syntax error: ${err.message}` };
+    if (err instanceof StoreError) {
+      if (err.detail && err.detail !== "TRYCREATE")
+        this.log.warn({ conn: this.info.id, command, detail: err.detail }, err.message);
+      return storeErrorResult(err);
+    }
+    this.log.error({ err, conn: this.info.id, command }, "command failed");
+    return { status: "NO", code: "SERVERBUG", text: "Internal error; the error has been logged" };
+  }
+
   private countBad(): void {
     if (++this.badCount >= MAX_BAD_COMMANDS) this.bye("Too many invalid commands");
+  }
+
+  // ---- mailbox updates (RFC 3501 §7.4.1, RFC 7162) -------------------------
+
+  /**
+   * Tell the client what changed in the selected folder: new messages
+   * (EXISTS, RECENT), flag changes (FETCH), expunges (EXPUNGE or VANISHED)
+   * — the last only where allowed. Reads from the store only when the bus
+   * said something changed, or when `force` (NOOP, CHECK, IDLE).
+   */
+  async syncView(opts: { expungeAllowed: boolean; force: boolean }): Promise<void> {
+    const view = this.selectedView;
+    if (!view || this.state.kind !== "selected") return;
+    const store = this.state.store;
+    if (view.dirty || opts.force) {
+      view.dirty = false;
+      let changes: Awaited<ReturnType<MailStore["changes"]>>;
+      try {
+        changes = await store.changes(view.folder, view.knownModseq);
+      } catch (err) {
+        if (err instanceof StoreError && err.code === "nonexistent") {
+          // The folder was deleted under us: nothing sensible to show any more.
+          this.bye("Selected mailbox was deleted, have to disconnect");
+          return;
+        }
+        throw err;
+      }
+      for (const uid of changes.expunged) if (view.seqOf(uid)) view.pendingExpunge.add(uid);
+      const fresh: number[] = [];
+      const last = view.lastUid;
+      const flagUpdates: Array<{ uid: number; modseq: number; flags: string[] }> = [];
+      for (const m of changes.changed) {
+        if (m.uid > last) fresh.push(m.uid);
+        else if (!view.pendingExpunge.has(m.uid) && (view.ownChanges.get(m.uid) ?? 0) < m.modseq) flagUpdates.push(m);
+      }
+      view.ownChanges.clear();
+      if (opts.expungeAllowed) this.flushExpunges(view);
+      if (fresh.length) {
+        view.append(fresh);
+        const mine = await store.claimRecent(view.folder, fresh);
+        for (const u of mine) view.recent.add(u);
+        this.untagged(`${view.exists} EXISTS`);
+        this.untagged(`${view.recent.size} RECENT`);
+      }
+      for (const m of flagUpdates) {
+        const seq = view.seqOf(m.uid);
+        if (seq) this.untagged(`${seq} FETCH (${this.fetchFlagsText(view, m)})`);
+      }
+      view.knownModseq = Math.max(view.knownModseq, changes.highestModseq);
+    } else if (opts.expungeAllowed && view.pendingExpunge.size) {
+      this.flushExpunges(view);
+    }
+  }
+
+  /** Report expunges; highest sequence number first, so the lower ones stay valid as we go. */
+  flushExpunges(view: SelectedView, uids?: number[]): void {
+    const list = uids ?? [...view.pendingExpunge];
+    if (!list.length) return;
+    if (this.qresync) {
+      // RFC 7162 §3.2.10: with QRESYNC, VANISHED replaces EXPUNGE.
+      const present = list.filter((u) => view.seqOf(u)).sort((a, b) => a - b);
+      for (const u of present) view.remove(u);
+      for (const u of list) view.pendingExpunge.delete(u);
+      if (present.length) this.untagged(`VANISHED ${formatUidSet(present)}`);
+      return;
+    }
+    const seqs = list.map((u) => [view.seqOf(u), u] as const).filter(([s]) => s > 0);
+    seqs.sort((a, b) => b[0] - a[0]);
+    for (const [seq, uid] of seqs) {
+      view.remove(uid);
+      this.untagged(`${seq} EXPUNGE`);
+    }
+    for (const u of list) view.pendingExpunge.delete(u);
+  }
+
+  /** FLAGS (…) [MODSEQ (n)] [UID n] for an unsolicited or STORE FETCH response. */
+  fetchFlagsText(
+    view: SelectedView,
+    m: { uid: number; modseq: number; flags: string[] },
+    withUid = this.qresync,
+  ): string {
+    let s = `FLAGS (${flagText(m.flags, view.recent.has(m.uid))})`;
+    if (this.condstore) s += ` MODSEQ (${m.modseq})`;
+    if (withUid) s = `UID ${m.uid} ${s}`;
+    return s;
   }
 
   // ---- output ------------------------------------------------------------
@@ -262,7 +462,12 @@ export class Session {
     out.add("* ");
     writeValues(out, values, this.encodeOptions);
     out.add("\r\n");
-    return this.transport.write(out.buffers());
+    return this.writeChunks(out.buffers());
+  }
+
+  writeChunks(chunks: Buffer[]): boolean {
+    if (this.closed) return false;
+    return this.transport.write(chunks);
   }
 
   reply(tag: string, r: CommandResult): void {
@@ -293,7 +498,26 @@ export class Session {
     this.info.secure = true;
   }
 
+  startCompression(): boolean {
+    if (!this.transport.startCompression || this.compressed) return false;
+    this.transport.startCompression();
+    this.compressed = true;
+    return true;
+  }
+
+  get canCompress(): boolean {
+    return Boolean(this.transport.startCompression) && !this.compressed;
+  }
+
+  /** A failed login: after too many on one connection, the client is cut off. */
+  noteAuthFailure(): void {
+    if (++this.authFailures >= MAX_AUTH_FAILURES_PER_CONNECTION) {
+      this.afterResponse(() => this.bye("Too many failed logins"));
+    }
+  }
+
   enterLogout(): void {
+    this.deselect();
     this.state = { kind: "logout" };
     this.afterResponse(() => this.end());
   }
@@ -308,7 +532,9 @@ export class Session {
     this.closed = true;
     this.lineReader?.(null);
     this.lineReader = null;
+    this.changeWaiter?.();
     this.transport.end();
+    this.runCloseHandlers();
   }
 
   get isClosed(): boolean {
@@ -321,6 +547,10 @@ export class Session {
     const limit = this.state.kind === "notAuthenticated" ? PREAUTH_TIMEOUT_MS : IDLE_TIMEOUT_MS;
     if (now - this.lastActivity > limit) this.bye("Autologout; idle for too long");
   }
+}
+
+export function flagText(flags: string[], recent: boolean): string {
+  return recent ? [...flags, "\\Recent"].join(" ") : flags.join(" ");
 }
 
 function stateText(kind: SessionState["kind"]): string {
@@ -338,12 +568,12 @@ function stateText(kind: SessionState["kind"]): string {
 
 function resolveCommand(tokens: Token[]): { spec: CommandSpec<unknown>; args: Token[] } | null {
   const first = tokens[0];
-  if (!first || first.type !== "atom") return null;
+  if (first?.type !== "atom") return null;
   let name = first.value.toUpperCase();
   let rest = tokens.slice(1);
   if (name === "UID") {
     const second = rest[0];
-    if (!second || second.type !== "atom") return null;
+    if (second?.type !== "atom") return null;
     name = `UID ${second.value.toUpperCase()}`;
     rest = rest.slice(1);
   }

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
-import { Session } from "@postern/protocol";
+import { type Authenticator, Session } from "@postern/protocol";
 import type { Log } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { SocketTransport } from "./transport.ts";
@@ -21,6 +21,7 @@ export interface ImapServerOptions {
   log: Log;
   metrics: Metrics;
   version: string;
+  auth: Authenticator & { sessions: Map<string, Session> };
 }
 
 export interface ImapServer {
@@ -63,18 +64,25 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
       },
       identity: { name: "Postern", version: opts.version },
       log,
+      auth: opts.auth,
+      onCommand: (name, status, ms) => {
+        opts.metrics.commands.inc({ command: name, status });
+        opts.metrics.commandSeconds.observe({ command: name }, ms / 1000);
+      },
       canStartTls: listener === "imap",
       plaintextAllowed: opts.plaintextLoopback && isLoopback(socket.remoteAddress),
     });
     sessions.add(session);
+    opts.auth.sessions.set(id, session);
     log.debug({ remote: socket.remoteAddress, listener }, "connection opened");
     const s = session;
     socket.on("error", (err) => log.debug({ err: err.message }, "socket error"));
     socket.on("close", () => {
       sockets.delete(socket);
       sessions.delete(s);
+      opts.auth.sessions.delete(id);
       opts.metrics.connections.dec({ protocol: "imap" });
-      s.onClose();
+      s.connectionClosed();
       log.debug("connection closed");
     });
     s.start();

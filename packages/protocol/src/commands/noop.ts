@@ -1,5 +1,4 @@
 // tag NOOP — also the phone's poll: pending mailbox updates go out with its OK.
-
 import { expectNoArgs } from "../args.ts";
 import { ANY_STATE, defineCommand, ok } from "../command.ts";
 
@@ -8,7 +7,8 @@ export const noop = defineCommand({
   states: ANY_STATE,
   expungeAllowed: true,
   parse: expectNoArgs,
-  async run() {
+  async run(session) {
+    await session.syncView({ expungeAllowed: true, force: true });
     return ok("NOOP completed");
   },
 });

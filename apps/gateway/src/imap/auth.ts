@@ -1,0 +1,84 @@
+// The IMAP server's login hook: device app passwords (auth/devices.ts), then
+// a MailStore over the index for the mailbox. Sessions are remembered by
+// device so that revoking one ends its connections at once.
+import type { Authenticator, AuthFailure, AuthSuccess, Session } from "@postern/protocol";
+import type pg from "pg";
+import type { DeviceAuth } from "../auth/devices.ts";
+import type { Log } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import type { ChangeBus } from "../store/bus.ts";
+import type { Analyzer } from "../store/context.ts";
+import { PgMailStore } from "../store/pg-store.ts";
+
+export class ImapAuthenticator implements Authenticator {
+  /** connection id → its session (set by the server). */
+  readonly sessions = new Map<string, Session>();
+  private readonly byDevice = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly deps: {
+      devices: DeviceAuth;
+      pool: pg.Pool;
+      bus: ChangeBus;
+      analyze: Analyzer;
+      log: Log;
+      metrics: Metrics;
+    },
+  ) {}
+
+  async login(
+    user: string,
+    password: string,
+    s: { id: string; remoteAddress: string; clientId?: Record<string, string> },
+  ): Promise<AuthSuccess | AuthFailure> {
+    const clientName = s.clientId
+      ? [s.clientId.name, s.clientId.version].filter(Boolean).join(" ") || undefined
+      : undefined;
+    const r = await this.deps.devices.verify(user, password, { ip: s.remoteAddress, protocol: "imap", clientName });
+    if (!r.ok) {
+      this.deps.metrics.authFailures.inc({ protocol: "imap", reason: r.reason });
+      return { ok: false, reason: r.reason };
+    }
+    this.deps.metrics.logins.inc({ protocol: "imap" });
+    const store = new PgMailStore({
+      pool: this.deps.pool,
+      bus: this.deps.bus,
+      mailboxId: r.mailbox.id,
+      log: this.deps.log,
+      analyze: this.deps.analyze,
+    });
+    let set = this.byDevice.get(r.deviceId);
+    if (!set) {
+      set = new Set();
+      this.byDevice.set(r.deviceId, set);
+    }
+    set.add(s.id);
+    const session = this.sessions.get(s.id);
+    session?.onClose(() => {
+      set.delete(s.id);
+      if (!set.size) this.byDevice.delete(r.deviceId);
+    });
+    this.deps.log.info({ conn: s.id, mailbox: r.mailbox.address, device: r.deviceId }, "imap login");
+    const alert =
+      r.mailbox.syncState === "needs_attention"
+        ? `Postern cannot reach your mail server: ${r.mailbox.lastError ?? "the backend needs attention"}. Mail shown may be out of date; your administrator has been told.`
+        : undefined;
+    return { ok: true, store, user: r.mailbox.address, alert };
+  }
+
+  /** A device was revoked: end its sessions now. */
+  revokeDevice(deviceId: string): number {
+    this.deps.devices.revoke(deviceId);
+    const ids = this.byDevice.get(deviceId);
+    if (!ids) return 0;
+    let n = 0;
+    for (const id of [...ids]) {
+      const s = this.sessions.get(id);
+      if (s) {
+        s.bye("This device's access was revoked");
+        n++;
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,388 @@
+// Message operations on the index. Every change allocates its MODSEQ (and
+// UIDs) from the folder row under that row's lock, inside the transaction
+// that makes the change, so MODSEQ and UID order match commit order
+// (DESIGN.md "The hard parts"), then wakes sessions through the bus.
+import { createHash } from "node:crypto";
+import {
+  type AppendResult,
+  type CopyResult,
+  type FetchedMessage,
+  type FetchNeeds,
+  type FolderChanges,
+  type MessageFlags,
+  type OpenedFolder,
+  StoreError,
+  type StoreRequest,
+  type StoreResult,
+} from "@postern/protocol";
+import type pg from "pg";
+import type { StoreContext } from "./context.ts";
+import { FLAGS_SELECT, flagsFromRow, splitFlags, storeSql } from "./flags.ts";
+import { normalizeName } from "./names.ts";
+import { int, rows, toIntArray, withTx } from "./sql.ts";
+
+export async function fetch(
+  ctx: StoreContext,
+  folder: OpenedFolder,
+  uids: ArrayLike<number>,
+  needs: FetchNeeds,
+  opts: { changedSince?: number } = {},
+): Promise<FetchedMessage[]> {
+  if (!uids.length) return [];
+  const cols = [`m.uid, m.modseq, ${FLAGS_SELECT}, m.internal_date, m.size`];
+  cols.push(needs.envelope ? "m.envelope" : "NULL");
+  cols.push(needs.bodyStructure ? "m.body_structure" : "NULL");
+  // Header-only needs read a slice of the blob (stored uncompressed, so the
+  // slice touches only the first chunks); body needs read it all.
+  cols.push(needs.body ? "b.data" : needs.header ? "substring(b.data from 1 for b.header_size)" : "NULL");
+  cols.push("m.blob_id");
+  const join = needs.body || needs.header ? "LEFT JOIN blob b ON b.id = m.blob_id" : "";
+  const params: unknown[] = [folder.id, toIntArray(uids)];
+  let where = "m.folder_id = $1 AND m.uid = ANY($2::int[])";
+  if (opts.changedSince !== undefined) {
+    params.push(opts.changedSince);
+    where += " AND m.modseq > $3";
+  }
+  const r = await rows(
+    ctx.pool,
+    `SELECT ${cols.join(", ")} FROM message m ${join} WHERE ${where} ORDER BY m.uid`,
+    params,
+  );
+  return r.map((row) => {
+    const msg: FetchedMessage = {
+      uid: row[0] as number,
+      modseq: int(row[1]),
+      flags: flagsFromRow(row, 2),
+      internalDate: row[8] as Date,
+      size: row[9] as number,
+    };
+    if (row[10] != null) msg.envelope = row[10];
+    if (row[11] != null) msg.bodyStructure = row[11];
+    if (row[12] != null) {
+      if (needs.body) msg.raw = row[12] as Buffer;
+      else msg.header = row[12] as Buffer;
+    }
+    if ((needs.body || needs.header) && row[13] == null) {
+      // The body was never downloaded from the backend (or was evicted): the
+      // sync engine fetches it on demand (fetchRaw); mark by absence.
+    }
+    return msg;
+  });
+}
+
+export async function fetchRaw(ctx: StoreContext, folder: OpenedFolder, uid: number): Promise<Buffer> {
+  const r = await rows(
+    ctx.pool,
+    "SELECT b.data FROM message m LEFT JOIN blob b ON b.id = m.blob_id WHERE m.folder_id = $1 AND m.uid = $2",
+    [folder.id, uid],
+  );
+  if (!r.length) throw new StoreError("expungeIssued", "Message was expunged");
+  if (r[0][0] == null) throw new StoreError("unavailable", "Message body is not available right now");
+  return r[0][0] as Buffer;
+}
+
+/** Lock a folder row and return its allocation state. */
+async function lockFolder(c: pg.PoolClient, folderId: number) {
+  const r = await c.query({
+    text: "SELECT uid_validity, uid_next, highest_modseq FROM folder WHERE id = $1 FOR UPDATE",
+    values: [folderId],
+    rowMode: "array",
+  });
+  if (!r.rowCount) throw new StoreError("nonexistent", "Mailbox was deleted");
+  const [uidValidity, uidNext, highestModseq] = r.rows[0];
+  return { uidValidity: int(uidValidity), uidNext: int(uidNext), highestModseq: int(highestModseq) };
+}
+
+async function lockFolderByName(c: pg.PoolClient, ctx: StoreContext, name: string) {
+  const r = await c.query({
+    text: "SELECT id, no_select FROM folder WHERE mailbox_id = $1 AND name = $2",
+    values: [ctx.mailboxId, normalizeName(name)],
+    rowMode: "array",
+  });
+  // RFC 3501 §6.4.7/§6.3.11: the client may CREATE it and retry.
+  if (!r.rowCount || r.rows[0][1]) throw new StoreError("nonexistent", "Mailbox doesn't exist", "TRYCREATE");
+  return int(r.rows[0][0]);
+}
+
+export async function store(
+  ctx: StoreContext,
+  folder: OpenedFolder,
+  uids: ArrayLike<number>,
+  req: StoreRequest,
+): Promise<StoreResult> {
+  if (!uids.length) return { changed: [], modified: [], unchanged: [] };
+  const split = splitFlags(req.flags);
+  const { set, changes } = storeSql(req.mode, split, "$3");
+  const list = toIntArray(uids);
+  const result = await withTx(ctx.pool, async (c) => {
+    const f = await lockFolder(c, folder.id);
+    const modseq = f.highestModseq + 1;
+    const params: unknown[] = [folder.id, list, split.keywords, modseq];
+    let guard = "";
+    if (req.unchangedSince !== undefined) {
+      params.push(req.unchangedSince);
+      guard = " AND m.modseq <= $5";
+    }
+    const updated = await c.query({
+      text: `UPDATE message m SET ${set}, modseq = $4
+             WHERE m.folder_id = $1 AND m.uid = ANY($2::int[]) AND ${changes}${guard}
+             RETURNING m.uid, m.modseq, ${FLAGS_SELECT}`,
+      values: params,
+      rowMode: "array",
+    });
+    const changed: MessageFlags[] = updated.rows.map((row: unknown[]) => ({
+      uid: row[0] as number,
+      modseq: int(row[1]),
+      flags: flagsFromRow(row, 2),
+    }));
+    if (changed.length) await c.query("UPDATE folder SET highest_modseq = $2 WHERE id = $1", [folder.id, modseq]);
+    const changedSet = new Set(changed.map((m) => m.uid));
+    const rest = list.filter((u) => !changedSet.has(u));
+    const others = rest.length
+      ? await c.query({
+          text: `SELECT m.uid, m.modseq, ${FLAGS_SELECT} FROM message m WHERE m.folder_id = $1 AND m.uid = ANY($2::int[]) ORDER BY m.uid`,
+          values: [folder.id, rest],
+          rowMode: "array",
+        })
+      : { rows: [] as unknown[][] };
+    const modified: number[] = [];
+    const unchanged: MessageFlags[] = [];
+    for (const row of others.rows as unknown[][]) {
+      const m = { uid: row[0] as number, modseq: int(row[1]), flags: flagsFromRow(row, 2) };
+      // RFC 7162 §3.2: a message changed since UNCHANGEDSINCE is MODIFIED,
+      // unless the store would not have changed it anyway.
+      if (req.unchangedSince !== undefined && m.modseq > req.unchangedSince && wouldChange(req, m.flags))
+        modified.push(m.uid);
+      else unchanged.push(m);
+    }
+    return { changed, modified, unchanged, modseq: changed.length ? modseq : 0 };
+  });
+  if (result.modseq) ctx.bus.publish(folder.id, result.modseq);
+  return { changed: result.changed, modified: result.modified, unchanged: result.unchanged };
+}
+
+function wouldChange(req: StoreRequest, current: string[]): boolean {
+  const cur = new Set(current.map((f) => f.toLowerCase()));
+  const want = req.flags.map((f) => f.toLowerCase());
+  if (req.mode === "add") return want.some((f) => !cur.has(f));
+  if (req.mode === "remove") return want.some((f) => cur.has(f));
+  return want.length !== cur.size || want.some((f) => !cur.has(f));
+}
+
+async function copyInto(
+  c: pg.PoolClient,
+  srcId: number,
+  list: number[],
+  destId: number,
+): Promise<{ pairs: Array<[number, number]>; uidValidity: number; modseq: number }> {
+  // Lock in id order so a MOVE A→B and a MOVE B→A cannot deadlock.
+  let d = { uidValidity: 0, uidNext: 0, highestModseq: 0 };
+  for (const id of [...new Set([srcId, destId])].sort((a, b) => a - b)) {
+    const state = await lockFolder(c, id);
+    if (id === destId) d = state;
+  }
+  const src = await c.query({
+    text: "SELECT uid FROM message WHERE folder_id = $1 AND uid = ANY($2::int[]) ORDER BY uid",
+    values: [srcId, list],
+    rowMode: "array",
+  });
+  const srcUids = src.rows.map((r: unknown[]) => r[0] as number);
+  if (!srcUids.length) return { pairs: [], uidValidity: d.uidValidity, modseq: 0 };
+  const modseq = d.highestModseq + 1;
+  const firstUid = d.uidNext;
+  // New UIDs in source order: uid_next, uid_next+1, … (COPYUID pairs them).
+  await c.query(
+    `INSERT INTO message (folder_id, uid, modseq, seen, answered, flagged, deleted, draft, keywords,
+                          internal_date, size, envelope, body_structure, message_id, blob_id, backend_ref)
+     SELECT $3, $4 + (row_number() OVER (ORDER BY uid))::int - 1, $5, seen, answered, flagged, deleted, draft, keywords,
+            internal_date, size, envelope, body_structure, message_id, blob_id, NULL
+     FROM message WHERE folder_id = $1 AND uid = ANY($2::int[])`,
+    [srcId, srcUids, destId, firstUid, modseq],
+  );
+  await c.query("UPDATE folder SET uid_next = $2, highest_modseq = $3 WHERE id = $1", [
+    destId,
+    firstUid + srcUids.length,
+    modseq,
+  ]);
+  return {
+    pairs: srcUids.map((u: number, i: number) => [u, firstUid + i] as [number, number]),
+    uidValidity: d.uidValidity,
+    modseq,
+  };
+}
+
+export async function copy(
+  ctx: StoreContext,
+  folder: OpenedFolder,
+  uids: ArrayLike<number>,
+  dest: string,
+): Promise<CopyResult> {
+  const list = toIntArray(uids);
+  const r = await withTx(ctx.pool, async (c) => {
+    const destId = await lockFolderByName(c, ctx, dest);
+    return { destId, ...(await copyInto(c, folder.id, list, destId)) };
+  });
+  if (r.modseq) ctx.bus.publish(r.destId, r.modseq);
+  return { uidValidity: r.uidValidity, pairs: r.pairs };
+}
+
+export async function move(
+  ctx: StoreContext,
+  folder: OpenedFolder,
+  uids: ArrayLike<number>,
+  dest: string,
+): Promise<CopyResult> {
+  const list = toIntArray(uids);
+  const r = await withTx(ctx.pool, async (c) => {
+    const destId = await lockFolderByName(c, ctx, dest);
+    if (destId === folder.id) throw new StoreError("notPossible", "Source and destination are the same mailbox");
+    const copied = await copyInto(c, folder.id, list, destId);
+    const expunged = await expungeUids(
+      c,
+      folder.id,
+      copied.pairs.map((p) => p[0]),
+      false,
+    );
+    return { destId, ...copied, srcModseq: expunged.modseq };
+  });
+  if (r.modseq) ctx.bus.publish(r.destId, r.modseq);
+  if (r.srcModseq) ctx.bus.publish(folder.id, r.srcModseq);
+  return { uidValidity: r.uidValidity, pairs: r.pairs };
+}
+
+/** Remove messages and log them for QRESYNC, under the folder lock, with one new MODSEQ. */
+async function expungeUids(
+  c: pg.PoolClient,
+  folderId: number,
+  uids: number[] | null,
+  onlyDeleted: boolean,
+): Promise<{ uids: number[]; modseq: number }> {
+  const f = await lockFolder(c, folderId);
+  const modseq = f.highestModseq + 1;
+  const conds = ["folder_id = $1"];
+  const params: unknown[] = [folderId];
+  if (onlyDeleted) conds.push("deleted");
+  if (uids) {
+    params.push(uids);
+    conds.push(`uid = ANY($${params.length}::int[])`);
+  }
+  const del = await c.query({
+    text: `DELETE FROM message WHERE ${conds.join(" AND ")} RETURNING uid`,
+    values: params,
+    rowMode: "array",
+  });
+  const gone = del.rows.map((r: unknown[]) => r[0] as number).sort((a: number, b: number) => a - b);
+  if (!gone.length) return { uids: [], modseq: 0 };
+  await c.query(
+    `INSERT INTO expunge_log (folder_id, uid, modseq) SELECT $1, u, $3 FROM unnest($2::int[]) u
+     ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq`,
+    [folderId, gone, modseq],
+  );
+  await c.query("UPDATE folder SET highest_modseq = $2 WHERE id = $1", [folderId, modseq]);
+  return { uids: gone, modseq };
+}
+
+export async function expunge(ctx: StoreContext, folder: OpenedFolder, uids?: ArrayLike<number>): Promise<number[]> {
+  const r = await withTx(ctx.pool, (c) => expungeUids(c, folder.id, uids ? toIntArray(uids) : null, true));
+  if (r.modseq) ctx.bus.publish(folder.id, r.modseq);
+  return r.uids;
+}
+
+export async function append(
+  ctx: StoreContext,
+  name: string,
+  raw: Buffer,
+  opts: { flags: string[]; internalDate?: Date },
+): Promise<AppendResult> {
+  const analysis = ctx.analyze(raw);
+  const blobId = createHash("sha256").update(raw).digest("hex");
+  const split = splitFlags(opts.flags);
+  const r = await withTx(ctx.pool, async (c) => {
+    const folderId = await lockFolderByName(c, ctx, name);
+    // Content-addressed: the same message appended twice is stored once.
+    await c.query(
+      `INSERT INTO blob (id, size, header_size, data) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET last_used_at = now()`,
+      [blobId, raw.length, analysis.headerSize, raw],
+    );
+    const f = await lockFolder(c, folderId);
+    const uid = f.uidNext;
+    const modseq = f.highestModseq + 1;
+    await c.query(
+      `INSERT INTO message (folder_id, uid, modseq, seen, answered, flagged, deleted, draft, keywords,
+                            internal_date, size, envelope, body_structure, message_id, blob_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+      [
+        folderId,
+        uid,
+        modseq,
+        split.system.has("seen"),
+        split.system.has("answered"),
+        split.system.has("flagged"),
+        split.system.has("deleted"),
+        split.system.has("draft"),
+        [...new Set(split.keywords)],
+        opts.internalDate ?? new Date(),
+        raw.length,
+        JSON.stringify(analysis.envelope),
+        JSON.stringify(analysis.bodyStructure),
+        analysis.messageId,
+        blobId,
+      ],
+    );
+    await c.query("UPDATE folder SET uid_next = $2, highest_modseq = $3 WHERE id = $1", [folderId, uid + 1, modseq]);
+    return { folderId, uidValidity: f.uidValidity, uid, modseq };
+  });
+  ctx.bus.publish(r.folderId, r.modseq);
+  return { uidValidity: r.uidValidity, uid: r.uid };
+}
+
+export async function changes(ctx: StoreContext, folder: OpenedFolder, since: number): Promise<FolderChanges> {
+  const r = await rows(
+    ctx.pool,
+    `SELECT f.highest_modseq, f.uid_next,
+       CASE WHEN f.highest_modseq > $2 THEN
+         (SELECT coalesce(json_agg(json_build_array(m.uid, m.modseq, m.seen, m.answered, m.flagged, m.deleted, m.draft, m.keywords) ORDER BY m.uid), '[]')
+          FROM message m WHERE m.folder_id = f.id AND m.modseq > $2) END,
+       CASE WHEN f.highest_modseq > $2 THEN
+         (SELECT coalesce(array_agg(e.uid ORDER BY e.uid), '{}') FROM expunge_log e WHERE e.folder_id = f.id AND e.modseq > $2) END
+     FROM folder f WHERE f.id = $1`,
+    [folder.id, since],
+  );
+  if (!r.length) throw new StoreError("nonexistent", "Mailbox was deleted");
+  const [highest, uidNext, changed, expunged] = r[0];
+  return {
+    highestModseq: int(highest),
+    uidNext: int(uidNext),
+    changed: ((changed as unknown[][] | null) ?? []).map((row) => ({
+      uid: row[0] as number,
+      modseq: int(row[1]),
+      flags: flagsFromRow(row, 2),
+    })),
+    expunged: (expunged as number[] | null) ?? [],
+  };
+}
+
+export async function vanished(
+  ctx: StoreContext,
+  folder: OpenedFolder,
+  since: number,
+  within?: Array<[number, number]>,
+): Promise<number[]> {
+  const params: unknown[] = [folder.id, since];
+  let extra = "";
+  if (within) {
+    // Ranges, not lists: a client's known-UID set (1:4294967295) is never expanded.
+    params.push(
+      within.map((r) => r[0]),
+      within.map((r) => r[1]),
+    );
+    extra = " AND EXISTS (SELECT 1 FROM unnest($3::bigint[], $4::bigint[]) r(lo, hi) WHERE uid BETWEEN r.lo AND r.hi)";
+  }
+  const r = await rows(
+    ctx.pool,
+    `SELECT uid FROM expunge_log WHERE folder_id = $1 AND modseq > $2${extra} ORDER BY uid`,
+    params,
+  );
+  return r.map((x) => x[0] as number);
+}

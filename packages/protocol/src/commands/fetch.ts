@@ -1,0 +1,234 @@
+// tag FETCH sequence-set (att…) [(CHANGEDSINCE n [VANISHED])]
+// tag UID FETCH …   (RFC 3501 §6.4.5, §6.4.8; RFC 7162 §3.1.4, §3.2.6)
+// Responses are produced in batches from the store and written with
+// back-pressure, so a FETCH 1:* BODY[] of a large folder never holds more
+// than one batch in memory.
+import { atomValue } from "../args.ts";
+import { bad, type CommandResult, defineCommand, no, ok, SELECTED } from "../command.ts";
+import { type FetchItem, type FetchRequest, parseFetchRequest } from "../fetch-items.ts";
+import { analyzeMessage } from "../mime/analyze.ts";
+import { type BodyStructure, bodyStructureValue } from "../mime/bodystructure.ts";
+import { type Envelope, envelopeValue, parseEnvelope } from "../mime/envelope.ts";
+import { type MimePart, parseMessage } from "../mime/parse.ts";
+import { applyPartial, extractSection } from "../mime/section.ts";
+import {
+  formatUidSet,
+  parseSequenceSet,
+  resolveMessageNumbers,
+  resolveUids,
+  type SequenceSet,
+  uidRanges,
+} from "../sequence.ts";
+import type { Session } from "../session.ts";
+import { flagText } from "../session.ts";
+import type { FetchedMessage, FetchNeeds } from "../store.ts";
+import type { SelectedView } from "../view.ts";
+import { Chunks, literal, writeValue } from "../wire/encoder.ts";
+import { ParseError, type Token } from "../wire/tokens.ts";
+
+interface FetchArgs {
+  set: SequenceSet;
+  req: FetchRequest;
+}
+
+/** Messages per store round trip, by what each costs to load. */
+const BATCH_META = 2000;
+const BATCH_HEADER = 200;
+const BATCH_BODY = 25;
+
+function parse(uid: boolean) {
+  return (args: Token[]): FetchArgs => {
+    if (args.length < 2) throw new ParseError("expected a sequence set and fetch items");
+    const set = parseSequenceSet(atomValue(args[0], "sequence set"));
+    return { set, req: parseFetchRequest(args.slice(1), { uid }) };
+  };
+}
+
+/** INTERNALDATE as RFC 3501 date-time: "17-Jul-1996 09:44:25 +0000". */
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+export function imapDateTime(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `"${p(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000"`;
+}
+
+async function run(session: Session, a: FetchArgs, uidMode: boolean): Promise<CommandResult> {
+  const view = session.view;
+  const { req } = a;
+  if (req.items.some((i) => i.kind === "binary" || i.kind === "binarySize")) {
+    return no("BINARY is not supported", "CANNOT");
+  }
+  if (req.vanished && !session.qresync) return bad("VANISHED needs QRESYNC to be enabled");
+  if (req.changedSince !== undefined || req.needs.modseq) session.condstore = true;
+  let uids: Uint32Array;
+  if (uidMode) uids = resolveUids(a.set, view.uids);
+  else {
+    const r = resolveMessageNumbers(a.set, view.uids);
+    if (r.outOfRange) return bad("Invalid message sequence number");
+    uids = r.uids;
+  }
+  const changedSince = req.changedSince === undefined ? undefined : Number(req.changedSince);
+  if (req.vanished && changedSince !== undefined) {
+    const gone = await session.store.vanished(
+      view.folder,
+      changedSince,
+      uidRanges(a.set, Math.max(1, view.folder.uidNext - 1)),
+    );
+    if (gone.length) session.untagged(`VANISHED (EARLIER) ${formatUidSet(gone)}`);
+  }
+  const needs: FetchNeeds = {
+    envelope: req.needs.envelope,
+    bodyStructure: req.needs.bodyStructure,
+    header: req.needs.header,
+    body: req.needs.body,
+  };
+  const setSeen = req.setsSeen && !view.readOnly;
+  const batch = needs.body ? BATCH_BODY : needs.header ? BATCH_HEADER : BATCH_META;
+  for (let i = 0; i < uids.length && !session.isClosed; i += batch) {
+    const slice = uids.subarray(i, i + batch);
+    const msgs = await session.store.fetch(view.folder, slice, needs, { changedSince });
+    let seenNow = new Set<number>();
+    if (setSeen) seenNow = await markSeen(session, view, msgs);
+    for (const m of msgs) {
+      const seq = view.seqOf(m.uid);
+      if (!seq) continue;
+      const out = await render(session, view, seq, m, req.items, seenNow.has(m.uid));
+      if (!session.writeChunks(out)) await session.drain();
+    }
+  }
+  return ok(`${uidMode ? "UID FETCH" : "FETCH"} completed`);
+}
+
+/** A non-PEEK body fetch sets \Seen (RFC 3501 §6.4.5); done per batch, before the responses. */
+async function markSeen(session: Session, view: SelectedView, msgs: FetchedMessage[]): Promise<Set<number>> {
+  const unseen = msgs.filter((m) => !m.flags.includes("\\Seen")).map((m) => m.uid);
+  const changed = new Set<number>();
+  if (!unseen.length) return changed;
+  const r = await session.store.store(view.folder, unseen, { mode: "add", flags: ["\\Seen"] });
+  const byUid = new Map(r.changed.map((c) => [c.uid, c]));
+  for (const m of msgs) {
+    const c = byUid.get(m.uid);
+    if (!c) continue;
+    m.flags = c.flags;
+    m.modseq = c.modseq;
+    view.ownChanges.set(c.uid, c.modseq);
+    changed.add(c.uid);
+  }
+  return changed;
+}
+
+async function render(
+  session: Session,
+  view: SelectedView,
+  seq: number,
+  m: FetchedMessage,
+  items: FetchItem[],
+  seenChanged: boolean,
+): Promise<Buffer[]> {
+  const out = new Chunks();
+  out.add(`* ${seq} FETCH (`);
+  let first = true;
+  const sep = () => {
+    if (!first) out.add(" ");
+    first = false;
+  };
+  let raw: Buffer | undefined = m.raw;
+  let tree: MimePart | undefined;
+  const message = async () => {
+    raw ??= await session.store.fetchRaw(view.folder, m.uid);
+    return raw;
+  };
+  const parsed = async () => {
+    tree ??= parseMessage(await message());
+    return tree;
+  };
+  let flagsSent = false;
+  for (const item of items) {
+    sep();
+    switch (item.kind) {
+      case "uid":
+        out.add(`UID ${m.uid}`);
+        break;
+      case "flags":
+        out.add(`FLAGS (${flagText(m.flags, view.recent.has(m.uid))})`);
+        flagsSent = true;
+        break;
+      case "internalDate":
+        out.add(`INTERNALDATE ${imapDateTime(m.internalDate)}`);
+        break;
+      case "rfc822Size":
+        out.add(`RFC822.SIZE ${m.size}`);
+        break;
+      case "modseq":
+        out.add(`MODSEQ (${m.modseq})`);
+        break;
+      case "envelope": {
+        const env = (m.envelope as Envelope | undefined) ?? parseEnvelope(m.header ?? (await message()));
+        out.add("ENVELOPE ");
+        writeValue(out, envelopeValue(env), session.encodeOptions);
+        break;
+      }
+      case "body":
+      case "bodyStructure": {
+        const bs = (m.bodyStructure as BodyStructure | undefined) ?? analyzeMessage(await message()).bodyStructure;
+        out.add(item.kind === "body" ? "BODY " : "BODYSTRUCTURE ");
+        writeValue(out, bodyStructureValue(bs, { extended: item.kind === "bodyStructure" }), session.encodeOptions);
+        break;
+      }
+      case "rfc822":
+        out.add("RFC822 ");
+        writeValue(out, literal(await message()));
+        break;
+      case "rfc822Header": {
+        const header = m.header ?? extractSection(await message(), await parsed(), { path: [], kind: "HEADER" });
+        out.add("RFC822.HEADER ");
+        writeValue(out, literal(header));
+        break;
+      }
+      case "rfc822Text":
+        out.add("RFC822.TEXT ");
+        writeValue(out, literal(extractSection(await message(), await parsed(), { path: [], kind: "TEXT" })));
+        break;
+      case "bodySection": {
+        const { section, partial } = item;
+        let data: Buffer;
+        if (m.header && !m.raw && section.path.length === 0 && section.kind.startsWith("HEADER")) {
+          // The header block alone answers top-level HEADER/HEADER.FIELDS without the body.
+          data = extractSection(m.header, parseMessage(m.header), section);
+        } else {
+          data = extractSection(await message(), await parsed(), section);
+        }
+        out.add(`${item.name} `);
+        writeValue(out, literal(applyPartial(data, partial)));
+        break;
+      }
+      case "binary":
+      case "binarySize":
+        // Refused before any output (run()).
+        break;
+    }
+  }
+  // RFC 3501 §6.4.5: when \Seen is set as a side effect, the new flags are sent.
+  if (seenChanged && !flagsSent) {
+    sep();
+    out.add(`FLAGS (${flagText(m.flags, view.recent.has(m.uid))})`);
+  }
+  out.add(")\r\n");
+  return out.buffers();
+}
+
+export const fetch = defineCommand({
+  name: "FETCH",
+  states: SELECTED,
+  // RFC 3501 §7.4.1: no EXPUNGE while answering FETCH.
+  expungeAllowed: false,
+  parse: parse(false),
+  run: (session, a) => run(session, a, false),
+});
+
+export const uidFetch = defineCommand({
+  name: "UID FETCH",
+  states: SELECTED,
+  expungeAllowed: true,
+  parse: parse(true),
+  run: (session, a) => run(session, a, true),
+});

@@ -1,0 +1,40 @@
+// tag IDLE … DONE   (RFC 2177). Changes to the selected folder go out as they
+// happen; the command ends when the client sends DONE (anything else ends it
+// with BAD) or after IDLE_COMMAND_TIMEOUT_MS.
+import { expectNoArgs } from "../args.ts";
+import { AUTHENTICATED, bad, defineCommand, ok } from "../command.ts";
+import { IDLE_COMMAND_TIMEOUT_MS } from "../limits.ts";
+
+export const idle = defineCommand({
+  name: "IDLE",
+  states: AUTHENTICATED,
+  expungeAllowed: true,
+  parse: expectNoArgs,
+  async run(session) {
+    session.writeLine("+ idling");
+    session.idling = true;
+    const started = Date.now();
+    let line: Buffer | null | undefined;
+    const reading = session.readLine().then((l) => {
+      line = l;
+    });
+    try {
+      // Anything already pending goes out at once.
+      await session.syncView({ expungeAllowed: true, force: true });
+      while (line === undefined && !session.isClosed) {
+        await Promise.race([reading, session.waitForChange()]);
+        if (line !== undefined) break;
+        if (Date.now() - started > IDLE_COMMAND_TIMEOUT_MS) {
+          session.bye("IDLE for too long");
+          break;
+        }
+        await session.syncView({ expungeAllowed: true, force: false });
+      }
+    } finally {
+      session.idling = false;
+    }
+    if (line === null || line === undefined) return ok("IDLE terminated");
+    if (line.toString("latin1").trim().toUpperCase() !== "DONE") return bad("Expected DONE");
+    return ok("IDLE terminated");
+  },
+});
