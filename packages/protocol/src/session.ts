@@ -344,6 +344,8 @@ export class Session {
     if (result.status === "BAD") this.countBad();
     else this.badCount = 0;
     this.reply(tag, result);
+    // Between commands a selected session holds only its UID runs.
+    this.selectedView?.releaseFlat();
     const after = this.after;
     this.after = [];
     for (const fn of after) await fn();

@@ -21,6 +21,7 @@ export const idle = defineCommand({
     try {
       // Anything already pending goes out at once.
       await session.syncView({ expungeAllowed: true, force: true });
+      session.selectedView?.releaseFlat();
       while (line === undefined && !session.isClosed) {
         await Promise.race([reading, session.waitForChange()]);
         if (line !== undefined) break;
@@ -29,6 +30,7 @@ export const idle = defineCommand({
           break;
         }
         await session.syncView({ expungeAllowed: true, force: false });
+        session.selectedView?.releaseFlat();
       }
     } finally {
       session.idling = false;

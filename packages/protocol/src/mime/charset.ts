@@ -34,6 +34,9 @@ export function bytesToText(bytes: Uint8Array): string {
   return b.toString("utf8");
 }
 
+/** Charsets whose 7-bit bytes are not ASCII text: stateful ISO-2022 and HZ, UTF-7, UTF-16/32. */
+const NOT_ASCII_COMPATIBLE = /2022|utf-?7|^hz|utf-?16|utf-?32|ucs-?2|^unicode/;
+
 /**
  * Decode `bytes` in the named charset. Unknown or missing labels fall back to
  * `bytesToText`. Text labelled US-ASCII that is valid UTF-8 is read as UTF-8:
@@ -41,7 +44,7 @@ export function bytesToText(bytes: Uint8Array): string {
  */
 export function decodeCharset(bytes: Uint8Array, charset: string | null | undefined): string {
   const label = (charset ?? "").trim().toLowerCase();
-  if (!label || isAscii(bytes)) return bytesToText(bytes);
+  if (!label || (isAscii(bytes) && !NOT_ASCII_COMPATIBLE.test(label))) return bytesToText(bytes);
   if (label === "us-ascii" || label === "ascii" || label === "utf-8" || label === "utf8") {
     const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (isUtf8(b)) return b.toString("utf8");

@@ -102,7 +102,8 @@ function matchBoundary(ctx: Context, pos: number): BoundaryHit | null {
   for (let k = stack.length - 1; k >= 0; k--) {
     const b = stack[k];
     const end = pos + b.length;
-    if (end <= raw.length && raw.compare(b, 0, b.length, pos, end) === 0) {
+    // The first boundary byte rejects most "--" lines (signatures, rulers) before a full compare.
+    if (raw[pos + 2] === b[2] && end <= raw.length && raw.compare(b, 0, b.length, pos, end) === 0) {
       return { lineStart: pos, index: k, close: raw[end] === 0x2d && raw[end + 1] === 0x2d };
     }
   }

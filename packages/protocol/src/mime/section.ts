@@ -28,6 +28,7 @@ export function parseSection(tokens: Token[]): SectionSpec {
   const first = tokens[0];
   if (first.type !== "atom" || first.section) throw new ParseError("invalid section");
   const pieces = first.value.split(".");
+  if (pieces.includes("")) throw new ParseError(`invalid section ${first.value}`);
   const path: number[] = [];
   let i = 0;
   for (; i < pieces.length && /^\d/.test(pieces[i]); i++) {
@@ -84,21 +85,21 @@ export function applyPartial(data: Buffer, partial?: { start: number; length?: n
 }
 
 /**
- * The part a path names. A non-multipart entity's only part is 1, itself
- * (RFC 3501 §6.4.5: "part 1 of a non-multipart message is its body");
- * after the first step, numbering goes into an attached message's body.
+ * The part a path names, resolved as Dovecot resolves it. A multipart's
+ * number picks a child. A non-multipart entity's only part is 1, itself
+ * (RFC 3501 §6.4.5: "part 1 of a non-multipart message is its body"), and
+ * the path must end there unless the entity is a message/rfc822, whose
+ * further numbers go into the attached message.
  */
 export function findPart(root: MimePart, path: number[]): MimePart | null {
-  let current = root;
-  for (let k = 0; k < path.length; k++) {
-    let container = current;
-    if (k > 0 && current.message) container = current.message.root;
-    const parts = container.kind === "multipart" ? container.children : [container];
-    const next = parts[path[k] - 1];
-    if (!next) return null;
-    current = next;
+  let current: MimePart | undefined = root;
+  for (let k = 0; k < path.length && current; k++) {
+    const more = k < path.length - 1;
+    if (current.kind === "multipart") current = current.children[path[k] - 1];
+    else if (path[k] !== 1 || (more && current.kind !== "message")) return null;
+    if (current && more && current.message) current = current.message.root;
   }
-  return current;
+  return current ?? null;
 }
 
 const CRLF = Buffer.from("\r\n");
