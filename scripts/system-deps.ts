@@ -11,4 +11,14 @@ export interface SystemDep {
 
 export const SYSTEM_DEPS: SystemDep[] = [
   { command: "python3", pkg: "python3", why: "imaplib, smtplib and poplib play the phone in tests" },
+  // A private Dovecot (test/helpers/dovecot.ts): the real IMAP/POP3 backend in
+  // tests and the reference server of `npm run bench:imap`. Its binaries live
+  // outside PATH, so the checks name them by path.
+  { command: "/usr/lib/dovecot/imap", pkg: "dovecot-imapd", why: "a real IMAP server (Dovecot) for tests" },
+  { command: "/usr/lib/dovecot/pop3", pkg: "dovecot-pop3d", why: "a real POP3 server (Dovecot) for tests" },
+  { command: "/usr/lib/dovecot/lmtp", pkg: "dovecot-lmtpd", why: "delivers test mail into Dovecot" },
+  { command: "openssl", pkg: "openssl", why: "self-signed certificate for the test Dovecot" },
+  { command: "curl", pkg: "curl", why: "curl's IMAP support plays a phone" },
+  { command: "mbsync", pkg: "isync", why: "mbsync two-way syncs a folder tree like a desktop client" },
+  { command: "script", pkg: "bsdutils", why: "runs mbsync on a pseudo-terminal so it prints its counters" },
 ];

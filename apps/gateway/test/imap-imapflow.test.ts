@@ -152,11 +152,11 @@ describe("imapflow against the gateway", () => {
 
       const text = await client.download("1", "1.1");
       const chunks: Buffer[] = [];
-      for await (const c of text.content) chunks.push(c as Buffer);
+      for await (const c of text.content ?? []) chunks.push(c as Buffer);
       expect(Buffer.concat(chunks).toString("utf8")).toBe("Grüße aus Berlin");
       const pdf = await client.download("1", "2");
       const pdfChunks: Buffer[] = [];
-      for await (const c of pdf.content) pdfChunks.push(c as Buffer);
+      for await (const c of pdf.content ?? []) pdfChunks.push(c as Buffer);
       expect(Buffer.concat(pdfChunks).toString()).toBe("%PDF-1.4 fake");
 
       // imapflow fetches with BODY.PEEK: reading parts leaves \Seen alone.

@@ -13,6 +13,8 @@ const CODES: Record<StoreErrorCode, string> = {
   overQuota: "OVERQUOTA",
   tooBig: "TOOBIG",
   inUse: "INUSE",
+  // RFC 9051 §7.1: the response code for DELETE of a mailbox with children.
+  hasChildren: "HASCHILDREN",
   limit: "LIMIT",
   expungeIssued: "EXPUNGEISSUED",
   serverBug: "SERVERBUG",

@@ -14,6 +14,7 @@ export {
   envelopeValue,
   headerValues,
   parseMessage,
+  toCrlf,
 } from "./mime/index.ts";
 export { formatUidSet, parseSequenceSet } from "./sequence.ts";
 export { Session, type SessionOptions, type SessionState } from "./session.ts";

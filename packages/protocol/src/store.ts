@@ -126,6 +126,7 @@ export type StoreErrorCode =
   | "overQuota"
   | "tooBig"
   | "inUse"
+  | "hasChildren"
   | "limit"
   | "expungeIssued"
   | "serverBug";

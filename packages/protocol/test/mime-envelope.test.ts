@@ -131,6 +131,9 @@ describe("address lists (RFC 5322 §3.4, §4.4)", () => {
     ['"unterminated <a@b>', '((NIL NIL "MISSING_MAILBOX" "MISSING_DOMAIN"))'],
     ["a@b c@d", '((NIL NIL "a" "b"))'],
     ["<a@b>, garbage ;; <c@d>", '((NIL NIL "a" "b")(NIL NIL "garbage" "MISSING_DOMAIN"))'],
+    ["Ana <a@b, c@d", '(("Ana" NIL "a" "SYNTAX_ERROR")(NIL NIL "c" "d"))'],
+    ["<a b@c>, x@y", '((NIL NIL "a" "SYNTAX_ERROR"))'],
+    ['"q" <@r:a@b', '(("q" "@r" "a" "SYNTAX_ERROR"))'],
   ])("missing parts are filled as Dovecot fills them, garbage ends the list: %s", (value, expected) => {
     expect(to(value)).toBe(expected);
   });

@@ -8,12 +8,17 @@ import type { Log } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { ChangeBus } from "../store/bus.ts";
 import type { Analyzer } from "../store/context.ts";
+import { MessageCache } from "../store/message-cache.ts";
+import { MetaCache } from "../store/meta-cache.ts";
 import { PgMailStore } from "../store/pg-store.ts";
 
 export class ImapAuthenticator implements Authenticator {
   /** connection id → its session (set by the server). */
   readonly sessions = new Map<string, Session>();
   private readonly byDevice = new Map<string, Set<string>>();
+  /** Folder metadata shared by every session (store/meta-cache.ts). */
+  readonly meta: MetaCache;
+  readonly parts = new MessageCache();
 
   constructor(
     private readonly deps: {
@@ -24,7 +29,9 @@ export class ImapAuthenticator implements Authenticator {
       log: Log;
       metrics: Metrics;
     },
-  ) {}
+  ) {
+    this.meta = new MetaCache(deps.bus);
+  }
 
   async login(
     user: string,
@@ -46,6 +53,8 @@ export class ImapAuthenticator implements Authenticator {
       mailboxId: r.mailbox.id,
       log: this.deps.log,
       analyze: this.deps.analyze,
+      meta: this.meta,
+      parts: this.parts,
     });
     let set = this.byDevice.get(r.deviceId);
     if (!set) {

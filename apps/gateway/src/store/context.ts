@@ -1,6 +1,8 @@
 import type pg from "pg";
 import type { Log } from "../log.ts";
 import type { ChangeBus } from "./bus.ts";
+import type { MessageCache } from "./message-cache.ts";
+import type { MetaCache } from "./meta-cache.ts";
 
 /** What the index computes from a raw message when it is stored. */
 export interface MessageAnalysis {
@@ -19,4 +21,8 @@ export interface StoreContext {
   mailboxId: string;
   log: Log;
   analyze: Analyzer;
+  /** Folder metadata shared by every session of this gateway. */
+  meta: MetaCache;
+  /** Headers and structures of recently fetched messages, shared likewise. */
+  parts: MessageCache;
 }

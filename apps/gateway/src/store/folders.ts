@@ -2,7 +2,7 @@
 import { type FolderInfo, type FolderStatus, type OpenedFolder, StoreError } from "@postern/protocol";
 import type { StoreContext } from "./context.ts";
 import { DELIMITER, normalizeName, parents } from "./names.ts";
-import { int, rows, unpackUids, withTx } from "./sql.ts";
+import { int, rows, withTx } from "./sql.ts";
 
 export async function listFolders(ctx: StoreContext): Promise<FolderInfo[]> {
   const r = await rows(
@@ -66,7 +66,7 @@ export async function deleteFolder(ctx: StoreContext, rawName: string): Promise<
     ]);
     // As Dovecot does: a folder with children is not deleted (RFC 3501 would
     // leave it \Noselect, which confuses phones more than a clear NO).
-    if (children.rowCount) throw new StoreError("inUse", "Mailbox has children, delete them first");
+    if (children.rowCount) throw new StoreError("hasChildren", "Mailbox has children, delete them first");
     await c.query("DELETE FROM folder WHERE id = $1", [f.rows[0].id]);
     ctx.bus.publish(f.rows[0].id, Number.MAX_SAFE_INTEGER);
   });
@@ -163,6 +163,7 @@ const recentClaims = new WeakMap<OpenedFolder, Array<[number, number]>>();
 export async function open(ctx: StoreContext, rawName: string, opts: { readOnly: boolean }): Promise<OpenedFolder> {
   const name = normalizeName(rawName);
   let claim: [number, number] = [0, 0];
+  let found: unknown[] | undefined;
   if (!opts.readOnly) {
     // Claim \Recent first (RFC 3501 §2.3.2: one session sees a message as
     // recent): [old first_recent_uid, uid_next) is ours.
@@ -170,29 +171,35 @@ export async function open(ctx: StoreContext, rawName: string, opts: { readOnly:
       ctx.pool,
       `UPDATE folder f SET first_recent_uid = f.uid_next
        FROM (SELECT id, first_recent_uid FROM folder WHERE mailbox_id = $1 AND name = $2 FOR UPDATE) old
-       WHERE f.id = old.id RETURNING old.first_recent_uid, f.uid_next`,
+       WHERE f.id = old.id RETURNING f.id, f.uid_validity, f.no_select, old.first_recent_uid, f.uid_next`,
       [ctx.mailboxId, name],
     );
-    if (c.length) claim = [int(c[0][0]), int(c[0][1])];
+    found = c[0];
+    if (found) claim = [int(found[3]), int(found[4])];
+  } else {
+    const c = await rows(
+      ctx.pool,
+      "SELECT id, uid_validity, no_select FROM folder WHERE mailbox_id = $1 AND name = $2",
+      [ctx.mailboxId, name],
+    );
+    found = c[0];
   }
-  // One statement, one snapshot: the UID list and HIGHESTMODSEQ agree.
-  const r = await rows(
-    ctx.pool,
-    `SELECT f.id, f.uid_validity, f.uid_next, f.highest_modseq, f.no_select,
-            agg.uids, agg.unseen, agg.first_unseen,
-            (SELECT coalesce(array_agg(DISTINCT k), '{}') FROM message m2, unnest(m2.keywords) k WHERE m2.folder_id = f.id)
-     FROM folder f,
-     LATERAL (SELECT string_agg(int4send(uid), ''::bytea ORDER BY uid) AS uids,
-                     count(*) FILTER (WHERE NOT seen) AS unseen,
-                     min(uid) FILTER (WHERE NOT seen) AS first_unseen
-              FROM message WHERE folder_id = f.id) agg
-     WHERE f.mailbox_id = $1 AND f.name = $2`,
-    [ctx.mailboxId, name],
-  );
-  if (!r.length) throw new StoreError("nonexistent", "Mailbox doesn't exist");
-  const [id, uidValidity, uidNext, highestModseq, noSelect, uidBytes, unseen, firstUnseen, keywords] = r[0];
-  if (noSelect) throw new StoreError("nonexistent", "Mailbox is not selectable");
-  const uids = unpackUids(uidBytes as Buffer | null);
+  if (!found) throw new StoreError("nonexistent", "Mailbox doesn't exist");
+  if (found[2]) throw new StoreError("nonexistent", "Mailbox is not selectable");
+  const id = int(found[0]);
+  // UIDs, flags and HIGHESTMODSEQ from the shared metadata cache: one
+  // consistent snapshot, and no rows read when the folder is warm.
+  const e = await ctx.meta.get(ctx, id);
+  const uids = e.uids.slice(0, e.count);
+  let unseen = 0;
+  let firstUnseenUid: number | null = null;
+  for (let i = 0; i < e.count; i++) {
+    if (!(e.bits[i] & 1)) {
+      unseen++;
+      if (firstUnseenUid === null) firstUnseenUid = e.uids[i];
+    }
+  }
+  const keywords = [...new Set([...e.keywords.values()].flat())];
   const recent: number[] = [];
   if (claim[1] > claim[0]) {
     // UIDs are ascending: walk back from the end while in the claimed range.
@@ -200,16 +207,16 @@ export async function open(ctx: StoreContext, rawName: string, opts: { readOnly:
     recent.reverse();
   }
   const folder: OpenedFolder = {
-    id: int(id),
+    id,
     name,
-    uidValidity: int(uidValidity),
-    uidNext: int(uidNext),
-    highestModseq: int(highestModseq),
+    uidValidity: int(found[1]),
+    uidNext: e.uidNext,
+    highestModseq: e.modseq,
     uids,
     recent,
-    firstUnseenUid: firstUnseen == null ? null : int(firstUnseen),
-    unseen: int(unseen),
-    keywords: keywords as string[],
+    firstUnseenUid,
+    unseen,
+    keywords,
     readOnly: opts.readOnly,
   };
   recentClaims.set(folder, [claim]);

@@ -14,10 +14,12 @@ import {
   StoreError,
   type StoreRequest,
   type StoreResult,
+  toCrlf,
 } from "@postern/protocol";
 import type pg from "pg";
 import type { StoreContext } from "./context.ts";
 import { FLAGS_SELECT, flagsFromRow, splitFlags, storeSql } from "./flags.ts";
+import { CachedMessage } from "./meta-cache.ts";
 import { normalizeName } from "./names.ts";
 import { int, rows, toIntArray, withTx } from "./sql.ts";
 
@@ -29,45 +31,76 @@ export async function fetch(
   opts: { changedSince?: number } = {},
 ): Promise<FetchedMessage[]> {
   if (!uids.length) return [];
-  const cols = [`m.uid, m.modseq, ${FLAGS_SELECT}, m.internal_date, m.size`];
-  cols.push(needs.envelope ? "m.envelope" : "NULL");
-  cols.push(needs.bodyStructure ? "m.body_structure" : "NULL");
+  // Flags, MODSEQ, date and size always come from the shared metadata cache.
+  const msgs = await fetchMeta(ctx, folder, uids, opts.changedSince);
+  if (!msgs.length || (!needs.envelope && !needs.bodyStructure && !needs.header && !needs.body)) return msgs;
+  // The rest from the parts cache where it can, one query for what it cannot.
+  const missing: CachedMessage[] = [];
+  for (const m of msgs) {
+    const c = needs.body ? undefined : ctx.parts.get(folder.id, m.uid);
+    if (
+      c &&
+      (!needs.header || c.header) &&
+      (!needs.envelope || c.envelope) &&
+      (!needs.bodyStructure || c.bodyStructure)
+    ) {
+      m.header = c.header;
+      m.envelope = c.envelope;
+      m.bodyStructure = c.bodyStructure;
+    } else missing.push(m);
+  }
+  if (!missing.length) return msgs;
+  const cols = ["m.uid", needs.envelope ? "m.envelope" : "NULL", needs.bodyStructure ? "m.body_structure" : "NULL"];
   // Header-only needs read a slice of the blob (stored uncompressed, so the
   // slice touches only the first chunks); body needs read it all.
   cols.push(needs.body ? "b.data" : needs.header ? "substring(b.data from 1 for b.header_size)" : "NULL");
-  cols.push("m.blob_id");
   const join = needs.body || needs.header ? "LEFT JOIN blob b ON b.id = m.blob_id" : "";
-  const params: unknown[] = [folder.id, toIntArray(uids)];
-  let where = "m.folder_id = $1 AND m.uid = ANY($2::int[])";
-  if (opts.changedSince !== undefined) {
-    params.push(opts.changedSince);
-    where += " AND m.modseq > $3";
-  }
   const r = await rows(
     ctx.pool,
-    `SELECT ${cols.join(", ")} FROM message m ${join} WHERE ${where} ORDER BY m.uid`,
-    params,
+    `SELECT ${cols.join(", ")} FROM message m ${join} WHERE m.folder_id = $1 AND m.uid = ANY($2::int[])`,
+    [folder.id, missing.map((m) => m.uid)],
   );
-  return r.map((row) => {
-    const msg: FetchedMessage = {
-      uid: row[0] as number,
-      modseq: int(row[1]),
-      flags: flagsFromRow(row, 2),
-      internalDate: row[8] as Date,
-      size: row[9] as number,
-    };
-    if (row[10] != null) msg.envelope = row[10];
-    if (row[11] != null) msg.bodyStructure = row[11];
-    if (row[12] != null) {
-      if (needs.body) msg.raw = row[12] as Buffer;
-      else msg.header = row[12] as Buffer;
+  const byUid = new Map(missing.map((m) => [m.uid, m]));
+  for (const [uid, envelope, bodyStructure, data] of r) {
+    const m = byUid.get(uid as number);
+    if (!m) continue;
+    if (envelope != null) m.envelope = envelope;
+    if (bodyStructure != null) m.bodyStructure = bodyStructure;
+    // A null blob is a backend message whose body was never downloaded (or
+    // was evicted): FETCH asks fetchRaw, which the sync engine answers.
+    if (data != null) {
+      if (needs.body) m.raw = data as Buffer;
+      else m.header = data as Buffer;
     }
-    if ((needs.body || needs.header) && row[13] == null) {
-      // The body was never downloaded from the backend (or was evicted): the
-      // sync engine fetches it on demand (fetchRaw); mark by absence.
-    }
-    return msg;
-  });
+    ctx.parts.put(folder.id, m.uid, {
+      header: needs.body ? undefined : m.header,
+      envelope: m.envelope,
+      bodyStructure: m.bodyStructure,
+    });
+  }
+  return msgs;
+}
+
+/** Flags, MODSEQ, date and size from the shared metadata cache: no rows read when nothing changed. */
+async function fetchMeta(
+  ctx: StoreContext,
+  folder: OpenedFolder,
+  uids: ArrayLike<number>,
+  changedSince?: number,
+): Promise<CachedMessage[]> {
+  const e = await ctx.meta.get(ctx, folder.id);
+  const out: CachedMessage[] = [];
+  // Both lists ascend: walk them together.
+  let i = 0;
+  for (let k = 0; k < uids.length; k++) {
+    const uid = uids[k];
+    while (i < e.count && e.uids[i] < uid) i++;
+    if (i >= e.count) break;
+    if (e.uids[i] !== uid) continue;
+    if (changedSince !== undefined && e.modseqs[i] <= changedSince) continue;
+    out.push(new CachedMessage(e, i));
+  }
+  return out;
 }
 
 export async function fetchRaw(ctx: StoreContext, folder: OpenedFolder, uid: number): Promise<Buffer> {
@@ -291,9 +324,12 @@ export async function expunge(ctx: StoreContext, folder: OpenedFolder, uids?: Ar
 export async function append(
   ctx: StoreContext,
   name: string,
-  raw: Buffer,
+  given: Buffer,
   opts: { flags: string[]; internalDate?: Date },
 ): Promise<AppendResult> {
+  // Stored with CRLF line ends, so RFC822.SIZE, BODYSTRUCTURE sizes and
+  // section bytes agree with what every client counts.
+  const raw = toCrlf(given);
   const analysis = ctx.analyze(raw);
   const blobId = createHash("sha256").update(raw).digest("hex");
   const split = splitFlags(opts.flags);

@@ -27,14 +27,6 @@ export async function rows(db: Queryable, text: string, values: unknown[] = []):
 /** A PostgreSQL bigint (MODSEQ) as a JS number: safe below 2^53, which a MODSEQ never reaches. */
 export const int = (v: unknown): number => (typeof v === "number" ? v : Number(v));
 
-/** UIDs packed as big-endian int4 (from string_agg(int4send(uid))) into a Uint32Array. */
-export function unpackUids(buf: Buffer | null): Uint32Array {
-  if (!buf || !buf.length) return new Uint32Array(0);
-  const out = new Uint32Array(buf.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = buf.readUInt32BE(i * 4);
-  return out;
-}
-
 export function toIntArray(uids: ArrayLike<number>): number[] {
   return Array.from(uids);
 }

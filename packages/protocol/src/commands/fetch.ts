@@ -83,6 +83,10 @@ async function run(session: Session, a: FetchArgs, uidMode: boolean): Promise<Co
   };
   const setSeen = req.setsSeen && !view.readOnly;
   const batch = needs.body ? BATCH_BODY : needs.header ? BATCH_HEADER : BATCH_META;
+  // Responses for a batch are rendered into one buffer list and written in
+  // large pieces: a FETCH 1:* FLAGS of 10,000 messages is a few writes, not
+  // 10,000, and back-pressure is honoured between pieces.
+  const out = new Chunks();
   for (let i = 0; i < uids.length && !session.isClosed; i += batch) {
     const slice = uids.subarray(i, i + batch);
     const msgs = await session.store.fetch(view.folder, slice, needs, { changedSince });
@@ -91,12 +95,19 @@ async function run(session: Session, a: FetchArgs, uidMode: boolean): Promise<Co
     for (const m of msgs) {
       const seq = view.seqOf(m.uid);
       if (!seq) continue;
-      const out = await render(session, view, seq, m, req.items, seenNow.has(m.uid));
-      if (!session.writeChunks(out)) await session.drain();
+      // A message whose body is not in the blob store yet (a backend message
+      // not downloaded) is fetched on demand, one at a time.
+      if (needs.body && !m.raw) m.raw = await session.store.fetchRaw(view.folder, m.uid);
+      render(out, session, view, seq, m, req.items, seenNow.has(m.uid));
+      if (out.size >= WRITE_CHUNK_BYTES && !session.writeChunks(out.take())) await session.drain();
     }
   }
+  if (out.size && !session.writeChunks(out.take())) await session.drain();
   return ok(`${uidMode ? "UID FETCH" : "FETCH"} completed`);
 }
+
+/** Output is handed to the socket in pieces of about this size. */
+const WRITE_CHUNK_BYTES = 256 * 1024;
 
 /** A non-PEEK body fetch sets \Seen (RFC 3501 §6.4.5); done per batch, before the responses. */
 async function markSeen(session: Session, view: SelectedView, msgs: FetchedMessage[]): Promise<Set<number>> {
@@ -116,34 +127,39 @@ async function markSeen(session: Session, view: SelectedView, msgs: FetchedMessa
   return changed;
 }
 
-async function render(
+/** The raw message of m; loaded by run() before render when any item needs it. */
+function rawOf(m: FetchedMessage): Buffer {
+  if (!m.raw) throw new Error("message body was not loaded");
+  return m.raw;
+}
+
+/** Parsed once per message, only for items that need the MIME tree. */
+const trees = new WeakMap<Buffer, MimePart>();
+function treeOf(m: FetchedMessage): MimePart {
+  const raw = rawOf(m);
+  let t = trees.get(raw);
+  if (!t) {
+    t = parseMessage(raw);
+    trees.set(raw, t);
+  }
+  return t;
+}
+
+// No closures in here: this runs once per message of a FETCH 1:*.
+function render(
+  out: Chunks,
   session: Session,
   view: SelectedView,
   seq: number,
   m: FetchedMessage,
   items: FetchItem[],
   seenChanged: boolean,
-): Promise<Buffer[]> {
-  const out = new Chunks();
+): void {
   out.add(`* ${seq} FETCH (`);
-  let first = true;
-  const sep = () => {
-    if (!first) out.add(" ");
-    first = false;
-  };
-  let raw: Buffer | undefined = m.raw;
-  let tree: MimePart | undefined;
-  const message = async () => {
-    raw ??= await session.store.fetchRaw(view.folder, m.uid);
-    return raw;
-  };
-  const parsed = async () => {
-    tree ??= parseMessage(await message());
-    return tree;
-  };
   let flagsSent = false;
-  for (const item of items) {
-    sep();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (i) out.add(" ");
     switch (item.kind) {
       case "uid":
         out.add(`UID ${m.uid}`);
@@ -162,40 +178,38 @@ async function render(
         out.add(`MODSEQ (${m.modseq})`);
         break;
       case "envelope": {
-        const env = (m.envelope as Envelope | undefined) ?? parseEnvelope(m.header ?? (await message()));
+        const env = (m.envelope as Envelope | undefined) ?? parseEnvelope(m.header ?? rawOf(m));
         out.add("ENVELOPE ");
         writeValue(out, envelopeValue(env), session.encodeOptions);
         break;
       }
       case "body":
       case "bodyStructure": {
-        const bs = (m.bodyStructure as BodyStructure | undefined) ?? analyzeMessage(await message()).bodyStructure;
+        const bs = (m.bodyStructure as BodyStructure | undefined) ?? analyzeMessage(rawOf(m)).bodyStructure;
         out.add(item.kind === "body" ? "BODY " : "BODYSTRUCTURE ");
         writeValue(out, bodyStructureValue(bs, { extended: item.kind === "bodyStructure" }), session.encodeOptions);
         break;
       }
       case "rfc822":
         out.add("RFC822 ");
-        writeValue(out, literal(await message()));
+        writeValue(out, literal(rawOf(m)));
         break;
-      case "rfc822Header": {
-        const header = m.header ?? extractSection(await message(), await parsed(), { path: [], kind: "HEADER" });
+      case "rfc822Header":
         out.add("RFC822.HEADER ");
-        writeValue(out, literal(header));
+        writeValue(out, literal(m.header ?? extractSection(rawOf(m), treeOf(m), { path: [], kind: "HEADER" })));
         break;
-      }
       case "rfc822Text":
         out.add("RFC822.TEXT ");
-        writeValue(out, literal(extractSection(await message(), await parsed(), { path: [], kind: "TEXT" })));
+        writeValue(out, literal(extractSection(rawOf(m), treeOf(m), { path: [], kind: "TEXT" })));
         break;
       case "bodySection": {
         const { section, partial } = item;
         let data: Buffer;
         if (m.header && !m.raw && section.path.length === 0 && section.kind.startsWith("HEADER")) {
           // The header block alone answers top-level HEADER/HEADER.FIELDS without the body.
-          data = extractSection(m.header, parseMessage(m.header), section);
+          data = section.kind === "HEADER" ? m.header : extractSection(m.header, parseMessage(m.header), section);
         } else {
-          data = extractSection(await message(), await parsed(), section);
+          data = extractSection(rawOf(m), treeOf(m), section);
         }
         out.add(`${item.name} `);
         writeValue(out, literal(applyPartial(data, partial)));
@@ -208,12 +222,8 @@ async function render(
     }
   }
   // RFC 3501 §6.4.5: when \Seen is set as a side effect, the new flags are sent.
-  if (seenChanged && !flagsSent) {
-    sep();
-    out.add(`FLAGS (${flagText(m.flags, view.recent.has(m.uid))})`);
-  }
+  if (seenChanged && !flagsSent) out.add(` FLAGS (${flagText(m.flags, view.recent.has(m.uid))})`);
   out.add(")\r\n");
-  return out.buffers();
 }
 
 export const fetch = defineCommand({

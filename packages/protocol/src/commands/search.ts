@@ -4,7 +4,7 @@
 // (flags only, headers, or bodies); the evaluator decides.
 import { type CommandResult, defineCommand, no, ok, SELECTED } from "../command.ts";
 import { type SystemFlag, systemFlag } from "../flags.ts";
-import { decodeBodyText, headerValues } from "../mime/headers.ts";
+import { decodeBodyText, decodeEncodedWords, headerValues } from "../mime/headers.ts";
 import { parseMessage } from "../mime/parse.ts";
 import {
   BadCharsetError,
@@ -59,10 +59,12 @@ function candidate(m: FetchedMessage, seq: number, recent: boolean): SearchCandi
     size: m.size,
     modseq: m.modseq,
     isRecent: recent,
-    header: (name) => headerValues(header(), name),
+    // RFC 3501 §6.4.4 string keys match the text a user sees: encoded
+    // words (RFC 2047) are decoded before matching.
+    header: (name) => headerValues(header(), name).map(decodeEncodedWords),
     sentDate: () => headerValues(header(), "date")[0] ?? null,
     bodyText,
-    fullText: () => `${header().toString("utf8")}\n${bodyText()}`,
+    fullText: () => `${decodeEncodedWords(header().toString("utf8"))}\n${bodyText()}`,
   };
 }
 

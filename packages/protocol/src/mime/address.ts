@@ -4,8 +4,8 @@
 // Display names stay as sent (encoded words are not decoded, RFC 3501
 // §7.4.2). Broken lists are read the way Dovecot reads them: an entry with
 // no mailbox or domain gets "MISSING_MAILBOX"/"MISSING_DOMAIN" (a NIL host
-// would read as a group marker), and reading stops at garbage between
-// entries. Obsolete syntax (RFC 5322 §4.4): routes, CFWS around dots and
+// would read as a group marker), an angle address without ">" gets the
+// host "SYNTAX_ERROR", and reading stops at garbage between entries. Obsolete syntax (RFC 5322 §4.4): routes, CFWS around dots and
 // "@", empty list entries.
 
 export interface Address {
@@ -18,6 +18,7 @@ export interface Address {
 
 const MISSING_MAILBOX = "MISSING_MAILBOX";
 const MISSING_DOMAIN = "MISSING_DOMAIN";
+const SYNTAX_ERROR = "SYNTAX_ERROR";
 
 /** RFC 5322 §3.2.3 specials, plus white space and controls: what ends an atom. 8-bit bytes count as atext (RFC 6532). */
 const SPECIALS = new Set('()<>[]:;@\\,."'.split("").map((c) => c.charCodeAt(0)));
@@ -195,7 +196,9 @@ function readMailbox(r: AddressReader): Address {
       host = r.domain();
       r.skipCfws();
     }
+    // An angle address without its ">" is marked the way Dovecot marks it.
     if (r.peek() === ">") r.i++;
+    else host = SYNTAX_ERROR;
     return address(name, adl, mailbox, host);
   }
   r.i = start;

@@ -198,9 +198,11 @@ function parseMultipart(ctx: Context, part: MimePart, depth: number): BoundaryHi
       return null;
     }
     if (hit.index !== mine) {
-      // An enclosing multipart's boundary: this one was never closed.
+      // An enclosing multipart's boundary: this one was never closed. A last part that
+      // kept the line break after its own close delimiter (below) keeps it here too.
       ctx.stack.length = mine;
-      part.bodyEnd = endBeforeLine(raw, hit.lineStart, part.bodyStart);
+      const lastEnd = part.children.at(-1)?.bodyEnd ?? part.bodyStart;
+      part.bodyEnd = Math.max(endBeforeLine(raw, hit.lineStart, part.bodyStart), lastEnd);
       return hit;
     }
     if (hit.close || ctx.parts >= MAX_MIME_PARTS) {

@@ -29,14 +29,18 @@ const MAX_QUOTED = 1024;
 /** Collects response text and literal bodies without copying the bodies. */
 export class Chunks {
   private text = "";
-  readonly out: Buffer[] = [];
+  out: Buffer[] = [];
+  /** Bytes collected (text counted by UTF-16 length: a cheap estimate for flushing decisions). */
+  size = 0;
   add(s: string): this {
     this.text += s;
+    this.size += s.length;
     return this;
   }
   addBuffer(b: Buffer): this {
     this.flush();
     this.out.push(b);
+    this.size += b.length;
     return this;
   }
   flush(): void {
@@ -48,6 +52,13 @@ export class Chunks {
   buffers(): Buffer[] {
     this.flush();
     return this.out;
+  }
+  /** Everything collected so far, leaving this empty for more. */
+  take(): Buffer[] {
+    const b = this.buffers();
+    this.out = [];
+    this.size = 0;
+    return b;
   }
 }
 
