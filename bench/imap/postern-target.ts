@@ -10,6 +10,7 @@ import { migrate } from "@postern/db/database";
 import { startEmbedded } from "@postern/db/embedded";
 import { Keyring, newKey } from "@postern/db/secrets";
 import { seedMailbox } from "@postern/db/seed";
+import { gatewayCommand } from "../../scripts/gateway-process.ts";
 import { eventually, freePort } from "../../test/helpers/ports.ts";
 import { ImapClient } from "./client.ts";
 import { memoryOf } from "./memory.ts";
@@ -44,6 +45,9 @@ export async function startPosternTarget(opts: { messages: number; log(line: str
       SMTPS_PORT: await freePort(),
       GATEWAY_HTTP_PORT: await freePort(),
     };
+    const { command, args } = await gatewayCommand(process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean));
+    const spawnGateway = (url: string, dataDir: string, p: Record<string, number>) =>
+      startGatewayProcess(command, args, url, dataDir, p);
     let gateway = spawnGateway(db.url, path.join(dir, "gateway"), ports);
     cleanup.push(() => gateway.stop());
     await gateway.ready;
@@ -63,7 +67,7 @@ export async function startPosternTarget(opts: { messages: number; log(line: str
         await gateway.ready;
       },
       details: {
-        gateway: "node --import tsx apps/gateway/src/main.ts (child process)",
+        gateway: "apps/gateway/dist/main.mjs under node, as npm start runs it (child process)",
         database: "embedded PostgreSQL (not counted in RSS)",
         load: "IMAP APPEND with flags and INTERNALDATE",
         passwords: "device app password, scrypt N=2^15",
@@ -78,10 +82,18 @@ export async function startPosternTarget(opts: { messages: number; log(line: str
   }
 }
 
-function spawnGateway(databaseUrl: string, dataDir: string, ports: Record<string, number>) {
-  // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway.
-  const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "apps/gateway/src/main.ts"], {
+/**
+ * The gateway exactly as `npm start` runs it (scripts/gateway-process.ts).
+ * BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it.
+ */
+function startGatewayProcess(
+  command: string,
+  args: string[],
+  databaseUrl: string,
+  dataDir: string,
+  ports: Record<string, number>,
+) {
+  const child: ChildProcess = spawn(command, args, {
     cwd: root,
     env: {
       ...process.env,

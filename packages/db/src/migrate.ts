@@ -5,12 +5,21 @@
 // matters at every start and in every test run. An advisory lock makes
 // concurrent starts (two gateway replicas) safe.
 import { createHash, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
+/**
+ * prisma/migrations next to this module's source; when this module is
+ * bundled into the gateway (apps/gateway/dist), resolved through the package.
+ */
+export function migrationsDir(): string {
+  const beside = fileURLToPath(new URL("../prisma/migrations", import.meta.url));
+  if (existsSync(beside)) return beside;
+  return path.join(path.dirname(fileURLToPath(import.meta.resolve("@postern/db/package.json"))), "prisma/migrations");
+}
 const LOCK_KEY = 0x706f7374; // "post"
 
 export interface MigrationResult {
@@ -18,7 +27,7 @@ export interface MigrationResult {
   total: number;
 }
 
-export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
+export async function migrate(databaseUrl: string, dir = migrationsDir()): Promise<MigrationResult> {
   const names = (await readdir(dir, { withFileTypes: true }))
     .filter((e) => e.isDirectory())
     .map((e) => e.name)

@@ -153,8 +153,9 @@ function parseSection(tokens: Token[]): { section: Section; spelled: string } {
       if (!FIELD_NAME.test(name)) throw new ParseError("invalid header field name");
       name = name.toUpperCase();
       fields.push(name);
-      // Echo as sent (atom or quoted), upper-cased, like Dovecot.
-      echo.push(f.type === "atom" ? name : quoteField(name));
+      // Echo upper-cased, like Dovecot; as an atom only when the response
+      // grammar allows one (astring: no list-wildcards or quoted-specials).
+      echo.push(/^[!#$&'+,\-.0-9;<=>?@A-Z^_`|~]+$/.test(name) ? name : quoteField(name));
     }
     section.fields = fields;
     spelled += ` (${echo.join(" ")})`;

@@ -41,9 +41,6 @@ export const IDLE_COMMAND_TIMEOUT_MS = 31 * 60 * 1000;
 /** Bytes pipelined by a client while a command runs before we stop reading from its socket. */
 export const MAX_PIPELINED_BYTES = 1024 * 1024;
 
-/** Pending output before we stop producing FETCH responses and wait for the client to read. */
-export const OUTPUT_HIGH_WATER_BYTES = 512 * 1024;
-
 /** Longest mailbox name, in bytes of UTF-8. */
 export const MAX_MAILBOX_NAME_BYTES = 1024;
 

@@ -79,6 +79,8 @@ export class Session {
   private lineReader: ((line: Buffer | null) => void) | null = null;
   /** IDLE's wake-up when the selected folder changes. */
   private changeWaiter: (() => void) | null = null;
+  /** A line that arrived for IDLE while it was busy sending updates. */
+  private idleLine: Buffer | null | undefined;
   private closeHandlers: Array<() => void> = [];
 
   constructor(opts: SessionOptions) {
@@ -221,22 +223,17 @@ export class Session {
             continue;
           }
           this.busy = true;
-          void this.execute(ev.command)
-            .catch((err) => {
-              this.log.error({ err, conn: this.info.id }, "session failed");
-              this.end();
-            })
-            .finally(() => {
-              this.busy = false;
-              this.maybeResume();
-              this.pump();
-            });
+          void this.run(ev.command);
           break;
       }
     }
     if (this.busy && !this.paused && this.receiver.buffered > MAX_PIPELINED_BYTES) {
       this.paused = true;
       this.transport.pause();
+    } else {
+      // Input may have been consumed without a command finishing (a refused
+      // literal read past, an APPEND literal collected): read on.
+      this.maybeResume();
     }
   }
 
@@ -283,18 +280,53 @@ export class Session {
     });
   }
 
-  /** For IDLE: resolves when the selected folder changes (or the connection closes). */
-  waitForChange(): Promise<void> {
+  /**
+   * For IDLE: the client's next line (DONE), or "change" when the selected
+   * folder changed first, or null when the connection closed. One pending
+   * promise per idling phone, however long it idles.
+   */
+  idleWait(): Promise<Buffer | null | "change"> {
+    if (this.idleLine !== undefined) {
+      const line = this.idleLine;
+      this.idleLine = undefined;
+      return Promise.resolve(line);
+    }
+    if (this.closed) return Promise.resolve(null);
+    if (this.selectedView?.dirty) return Promise.resolve("change");
     return new Promise((resolve) => {
-      if (this.closed || this.selectedView?.dirty) return resolve();
+      this.lineReader = (line) => {
+        this.lineReader = null;
+        this.changeWaiter = null;
+        resolve(line);
+      };
       this.changeWaiter = () => {
         this.changeWaiter = null;
-        resolve();
+        // Keep listening for the line: it arrives while updates are sent.
+        this.lineReader = (line) => {
+          this.lineReader = null;
+          this.idleLine = line;
+        };
+        resolve("change");
       };
+      // A line may already be buffered (a pipelined DONE).
+      queueMicrotask(() => this.pump());
     });
   }
 
   // ---- dispatch ----------------------------------------------------------
+
+  /** One command, then back to the input (a single promise per command in flight). */
+  private async run(raw: RawCommand): Promise<void> {
+    try {
+      await this.execute(raw);
+    } catch (err) {
+      this.log.error({ err, conn: this.info.id }, "session failed");
+      this.end();
+    }
+    this.busy = false;
+    this.maybeResume();
+    this.pump();
+  }
 
   private async execute(raw: RawCommand): Promise<void> {
     let tag = tagOf(raw.lines[0]) ?? "*";
@@ -474,7 +506,9 @@ export class Session {
 
   reply(tag: string, r: CommandResult): void {
     const code = r.code ? `[${r.code}] ` : "";
-    this.writeLine(`${tag} ${r.status} ${code}${r.text}`);
+    // Response text is 7-bit printable (RFC 3501 §9 text): error messages
+    // may quote what the client sent, which must not inject CR/LF or 8-bit.
+    this.writeLine(`${tag} ${r.status} ${code}${r.text.replace(/[^\x20-\x7e]/g, "?")}`);
   }
 
   writeLine(line: string): boolean {
@@ -532,6 +566,8 @@ export class Session {
   end(): void {
     if (this.closed) return;
     this.closed = true;
+    // Nothing more will be read from this client: drop what it sent.
+    this.receiver.reset();
     this.lineReader?.(null);
     this.lineReader = null;
     this.changeWaiter?.();
@@ -584,7 +620,7 @@ function resolveCommand(tokens: Token[]): { spec: CommandSpec<unknown>; args: To
 }
 
 function commandNameOf(head: Buffer): string {
-  const parts = head.subarray(0, 64).toString("latin1").split(" ");
+  const parts = head.subarray(0, 80).toString("latin1").split(/ +/);
   const name = (parts[1] ?? "").toUpperCase();
   return name === "UID" ? `UID ${(parts[2] ?? "").toUpperCase()}` : name;
 }

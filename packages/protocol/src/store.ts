@@ -51,6 +51,11 @@ export interface MessageFlags {
   uid: number;
   modseq: number;
   flags: string[];
+  /**
+   * The same flags, space-separated, when the store has them ready (no
+   * array, no join: a FETCH 1:* FLAGS of a big folder makes no garbage).
+   */
+  flagsText?: string;
 }
 
 export interface MessageMeta extends MessageFlags {

@@ -51,7 +51,7 @@ describe("parseFetchRequest", () => {
         peek: true,
         section: { path: [], kind: "HEADER.FIELDS", fields: ["DATE", "FROM", "X-SPAM"] },
         partial: { start: 0, length: 2048 },
-        name: 'BODY[HEADER.FIELDS (DATE FROM "X-SPAM")]<0>',
+        name: "BODY[HEADER.FIELDS (DATE FROM X-SPAM)]<0>",
       },
       { kind: "bodySection", peek: false, section: { path: [1, 2], kind: "MIME" }, name: "BODY[1.2.MIME]" },
       { kind: "bodySection", peek: false, section: { path: [], kind: "" }, name: "BODY[]" },

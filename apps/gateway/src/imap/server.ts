@@ -43,7 +43,9 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     const id = randomBytes(6).toString("base64url");
-    const log = opts.log.child({ conn: id, proto: "imap" });
+    // No child logger per connection: an idle phone should cost bytes, and
+    // every line the session logs carries its connection id anyway.
+    const log = opts.log;
     opts.metrics.connections.inc({ protocol: "imap" });
     opts.metrics.connectionsTotal.inc({ protocol: "imap", listener });
     let session: Session | null = null;
@@ -74,16 +76,16 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
     });
     sessions.add(session);
     opts.auth.sessions.set(id, session);
-    log.debug({ remote: socket.remoteAddress, listener }, "connection opened");
+    log.debug({ conn: id, proto: "imap", remote: socket.remoteAddress, listener }, "connection opened");
     const s = session;
-    socket.on("error", (err) => log.debug({ err: err.message }, "socket error"));
+    socket.on("error", (err) => log.debug({ conn: id, err: err.message }, "socket error"));
     socket.on("close", () => {
       sockets.delete(socket);
       sessions.delete(s);
       opts.auth.sessions.delete(id);
       opts.metrics.connections.dec({ protocol: "imap" });
       s.connectionClosed();
-      log.debug("connection closed");
+      log.debug({ conn: id }, "connection closed");
     });
     s.start();
   };

@@ -18,37 +18,49 @@ export async function listFolders(ctx: StoreContext): Promise<FolderInfo[]> {
   }));
 }
 
+/** Two sessions creating or renaming to one name at once: the loser hears ALREADYEXISTS, not SERVERBUG. */
+async function uniqueName<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if ((err as { code?: string }).code === "23505") throw new StoreError("alreadyExists", "Mailbox already exists");
+    throw err;
+  }
+}
+
 export async function createFolder(
   ctx: StoreContext,
   rawName: string,
   opts: { specialUse?: string } = {},
 ): Promise<void> {
   const name = normalizeName(rawName);
-  await withTx(ctx.pool, async (c) => {
-    const existing = await c.query("SELECT no_select FROM folder WHERE mailbox_id = $1 AND name = $2 FOR UPDATE", [
-      ctx.mailboxId,
-      name,
-    ]);
-    if (existing.rowCount) {
-      // A \Noselect placeholder becomes a real folder; anything else already exists.
-      if (!existing.rows[0].no_select) throw new StoreError("alreadyExists", "Mailbox already exists");
-      await c.query("UPDATE folder SET no_select = false WHERE mailbox_id = $1 AND name = $2", [ctx.mailboxId, name]);
-      return;
-    }
-    // RFC 3501 §6.3.3: superior names are created as needed.
-    for (const parent of parents(name)) {
-      await c.query(
-        `INSERT INTO folder (mailbox_id, name, uid_validity, subscribed)
+  await uniqueName(
+    withTx(ctx.pool, async (c) => {
+      const existing = await c.query("SELECT no_select FROM folder WHERE mailbox_id = $1 AND name = $2 FOR UPDATE", [
+        ctx.mailboxId,
+        name,
+      ]);
+      if (existing.rowCount) {
+        // A \Noselect placeholder becomes a real folder; anything else already exists.
+        if (!existing.rows[0].no_select) throw new StoreError("alreadyExists", "Mailbox already exists");
+        await c.query("UPDATE folder SET no_select = false WHERE mailbox_id = $1 AND name = $2", [ctx.mailboxId, name]);
+        return;
+      }
+      // RFC 3501 §6.3.3: superior names are created as needed.
+      for (const parent of parents(name)) {
+        await c.query(
+          `INSERT INTO folder (mailbox_id, name, uid_validity, subscribed)
          VALUES ($1, $2, nextval('uid_validity_seq'), false) ON CONFLICT (mailbox_id, name) DO NOTHING`,
-        [ctx.mailboxId, parent],
-      );
-    }
-    await c.query(
-      `INSERT INTO folder (mailbox_id, name, uid_validity, special_use, subscribed)
+          [ctx.mailboxId, parent],
+        );
+      }
+      await c.query(
+        `INSERT INTO folder (mailbox_id, name, uid_validity, special_use, subscribed)
        VALUES ($1, $2, nextval('uid_validity_seq'), $3, false)`,
-      [ctx.mailboxId, name, opts.specialUse ?? null],
-    );
-  });
+        [ctx.mailboxId, name, opts.specialUse ?? null],
+      );
+    }),
+  );
 }
 
 export async function deleteFolder(ctx: StoreContext, rawName: string): Promise<void> {
@@ -80,43 +92,45 @@ export async function renameFolder(ctx: StoreContext, rawFrom: string, rawTo: st
   if (from !== "INBOX" && to.startsWith(`${from}${DELIMITER}`)) {
     throw new StoreError("notPossible", "Cannot rename a mailbox under itself");
   }
-  await withTx(ctx.pool, async (c) => {
-    const src = await c.query("SELECT id FROM folder WHERE mailbox_id = $1 AND name = $2 FOR UPDATE", [
-      ctx.mailboxId,
-      from,
-    ]);
-    if (!src.rowCount) throw new StoreError("nonexistent", "Mailbox doesn't exist");
-    const dst = await c.query("SELECT 1 FROM folder WHERE mailbox_id = $1 AND (name = $2 OR name LIKE $3) LIMIT 1", [
-      ctx.mailboxId,
-      to,
-      `${escapeLike(to)}${DELIMITER}%`,
-    ]);
-    if (dst.rowCount) throw new StoreError("alreadyExists", "Mailbox already exists");
-    for (const parent of parents(to)) {
-      await c.query(
-        `INSERT INTO folder (mailbox_id, name, uid_validity, subscribed)
+  await uniqueName(
+    withTx(ctx.pool, async (c) => {
+      const src = await c.query("SELECT id FROM folder WHERE mailbox_id = $1 AND name = $2 FOR UPDATE", [
+        ctx.mailboxId,
+        from,
+      ]);
+      if (!src.rowCount) throw new StoreError("nonexistent", "Mailbox doesn't exist");
+      const dst = await c.query("SELECT 1 FROM folder WHERE mailbox_id = $1 AND (name = $2 OR name LIKE $3) LIMIT 1", [
+        ctx.mailboxId,
+        to,
+        `${escapeLike(to)}${DELIMITER}%`,
+      ]);
+      if (dst.rowCount) throw new StoreError("alreadyExists", "Mailbox already exists");
+      for (const parent of parents(to)) {
+        await c.query(
+          `INSERT INTO folder (mailbox_id, name, uid_validity, subscribed)
          VALUES ($1, $2, nextval('uid_validity_seq'), false) ON CONFLICT (mailbox_id, name) DO NOTHING`,
-        [ctx.mailboxId, parent],
-      );
-    }
-    if (from === "INBOX") {
-      // RFC 3501 §6.3.5: renaming INBOX moves its messages to the new name
-      // and leaves an empty INBOX; its children stay where they are. The
-      // row (with its UIDVALIDITY and UIDs) becomes the new folder, and a
-      // fresh INBOX with a new UIDVALIDITY takes its place.
-      await c.query("UPDATE folder SET name = $2, special_use = NULL WHERE id = $1", [src.rows[0].id, to]);
+          [ctx.mailboxId, parent],
+        );
+      }
+      if (from === "INBOX") {
+        // RFC 3501 §6.3.5: renaming INBOX moves its messages to the new name
+        // and leaves an empty INBOX; its children stay where they are. The
+        // row (with its UIDVALIDITY and UIDs) becomes the new folder, and a
+        // fresh INBOX with a new UIDVALIDITY takes its place.
+        await c.query("UPDATE folder SET name = $2, special_use = NULL WHERE id = $1", [src.rows[0].id, to]);
+        await c.query(
+          `INSERT INTO folder (mailbox_id, name, uid_validity, subscribed) VALUES ($1, 'INBOX', nextval('uid_validity_seq'), true)`,
+          [ctx.mailboxId],
+        );
+        return;
+      }
       await c.query(
-        `INSERT INTO folder (mailbox_id, name, uid_validity, subscribed) VALUES ($1, 'INBOX', nextval('uid_validity_seq'), true)`,
-        [ctx.mailboxId],
-      );
-      return;
-    }
-    await c.query(
-      `UPDATE folder SET name = $3 || substr(name, length($2) + 1)
+        `UPDATE folder SET name = $3 || substr(name, length($2) + 1)
        WHERE mailbox_id = $1 AND (name = $2 OR name LIKE $4)`,
-      [ctx.mailboxId, from, to, `${escapeLike(from)}${DELIMITER}%`],
-    );
-  });
+        [ctx.mailboxId, from, to, `${escapeLike(from)}${DELIMITER}%`],
+      );
+    }),
+  );
 }
 
 export async function setSubscribed(ctx: StoreContext, rawName: string, subscribed: boolean): Promise<void> {

@@ -6,7 +6,7 @@
 // the change bus has said the folder changed, and at least every
 // REVALIDATE_MS in case a signal was lost. FETCH FLAGS, CHANGEDSINCE and
 // flag-only SEARCH then read no rows at all.
-import type { FolderChanges } from "@postern/protocol";
+import { type FolderChanges, StoreError } from "@postern/protocol";
 import type { ChangeBus } from "./bus.ts";
 import type { StoreContext } from "./context.ts";
 import { FLAG_COLUMNS } from "./flags.ts";
@@ -134,7 +134,8 @@ async function load(ctx: StoreContext, folderId: number): Promise<MetaEntry> {
      FROM folder f WHERE f.id = $1`,
     [folderId],
   );
-  if (!r.length) throw new Error(`folder ${folderId} vanished`);
+  // Deleted by another session while this one had it selected.
+  if (!r.length) throw new StoreError("nonexistent", "Mailbox was deleted");
   const [highest, uidNext, packed, kw] = r[0] as [unknown, number, Buffer | null, Array<[number, string[]]> | null];
   const n = packed ? packed.length / ROW : 0;
   const e = alloc(Math.max(16, Math.ceil(n * 1.1)));
@@ -189,7 +190,8 @@ async function changesWithMeta(ctx: StoreContext, folderId: number, since: numbe
      FROM folder f WHERE f.id = $1`,
     [folderId, since],
   );
-  if (!r.length) throw new Error(`folder ${folderId} vanished`);
+  // Deleted by another session while this one had it selected.
+  if (!r.length) throw new StoreError("nonexistent", "Mailbox was deleted");
   const [highest, uidNext, changed, expunged] = r[0] as [unknown, number, unknown[][] | null, number[] | null];
   const extra = new Map<number, [number, number]>();
   const list = (changed ?? []).map((row) => {
@@ -285,6 +287,13 @@ function removeAll(e: MetaEntry, gone: Set<number>): void {
   e.count = w;
 }
 
+/** Space-separated system flags for each of the 32 combinations, built once. */
+const SYSTEM_TEXT: string[] = Array.from({ length: 1 << FLAG_COLUMNS.length }, (_, bits) =>
+  FLAG_COLUMNS.filter((_, k) => bits & (1 << k))
+    .map(([flag]) => flag)
+    .join(" "),
+);
+
 /**
  * A message's metadata read from a cache entry, built per FETCH response:
  * the flag list and the Date are made only if the response asks for them.
@@ -327,5 +336,13 @@ export class CachedMessage {
 
   get internalDate(): Date {
     return new Date(this.dateMs);
+  }
+
+  /** Ready-made for the common case; undefined once flags were replaced (markSeen). */
+  get flagsText(): string | undefined {
+    if (this.flagList) return undefined;
+    const sys = SYSTEM_TEXT[this.bits];
+    if (!this.kw) return sys;
+    return sys ? `${sys} ${this.kw.join(" ")}` : this.kw.join(" ");
   }
 }

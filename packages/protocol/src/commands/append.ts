@@ -56,7 +56,9 @@ function parse(args: Token[]): AppendArgs {
     i++;
   }
   const msg = args[i];
-  if (i !== args.length - 1 || msg?.type !== "string") throw new ParseError("expected the message as a literal");
+  // RFC 3501 §9: append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal
+  if (i !== args.length - 1 || msg?.type !== "string" || !msg.literal)
+    throw new ParseError("expected the message as a literal");
   return { mailbox, flags, date, message: msg.value };
 }
 

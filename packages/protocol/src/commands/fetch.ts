@@ -127,6 +127,12 @@ async function markSeen(session: Session, view: SelectedView, msgs: FetchedMessa
   return changed;
 }
 
+function messageFlagText(m: FetchedMessage, recent: boolean): string {
+  if (m.flagsText === undefined) return flagText(m.flags, recent);
+  if (!recent) return m.flagsText;
+  return m.flagsText ? `${m.flagsText} \\Recent` : "\\Recent";
+}
+
 /** The raw message of m; loaded by run() before render when any item needs it. */
 function rawOf(m: FetchedMessage): Buffer {
   if (!m.raw) throw new Error("message body was not loaded");
@@ -155,51 +161,58 @@ function render(
   items: FetchItem[],
   seenChanged: boolean,
 ): void {
-  out.add(`* ${seq} FETCH (`);
+  // The line is built as one string and handed to `out` once (or around
+  // each literal): one native write per message, not one per item.
+  let line = `* ${seq} FETCH (`;
   let flagsSent = false;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    if (i) out.add(" ");
+    if (i) line += " ";
     switch (item.kind) {
       case "uid":
-        out.add(`UID ${m.uid}`);
+        line += `UID ${m.uid}`;
         break;
       case "flags":
-        out.add(`FLAGS (${flagText(m.flags, view.recent.has(m.uid))})`);
+        line += `FLAGS (${messageFlagText(m, view.recent.has(m.uid))})`;
         flagsSent = true;
         break;
       case "internalDate":
-        out.add(`INTERNALDATE ${imapDateTime(m.internalDate)}`);
+        line += `INTERNALDATE ${imapDateTime(m.internalDate)}`;
         break;
       case "rfc822Size":
-        out.add(`RFC822.SIZE ${m.size}`);
+        line += `RFC822.SIZE ${m.size}`;
         break;
       case "modseq":
-        out.add(`MODSEQ (${m.modseq})`);
+        line += `MODSEQ (${m.modseq})`;
         break;
       case "envelope": {
         const env = (m.envelope as Envelope | undefined) ?? parseEnvelope(m.header ?? rawOf(m));
-        out.add("ENVELOPE ");
+        out.add(line + "ENVELOPE ");
+        line = "";
         writeValue(out, envelopeValue(env), session.encodeOptions);
         break;
       }
       case "body":
       case "bodyStructure": {
         const bs = (m.bodyStructure as BodyStructure | undefined) ?? analyzeMessage(rawOf(m)).bodyStructure;
-        out.add(item.kind === "body" ? "BODY " : "BODYSTRUCTURE ");
+        out.add(line + (item.kind === "body" ? "BODY " : "BODYSTRUCTURE "));
+        line = "";
         writeValue(out, bodyStructureValue(bs, { extended: item.kind === "bodyStructure" }), session.encodeOptions);
         break;
       }
       case "rfc822":
-        out.add("RFC822 ");
+        out.add(line + "RFC822 ");
+        line = "";
         writeValue(out, literal(rawOf(m)));
         break;
       case "rfc822Header":
-        out.add("RFC822.HEADER ");
+        out.add(line + "RFC822.HEADER ");
+        line = "";
         writeValue(out, literal(m.header ?? extractSection(rawOf(m), treeOf(m), { path: [], kind: "HEADER" })));
         break;
       case "rfc822Text":
-        out.add("RFC822.TEXT ");
+        out.add(line + "RFC822.TEXT ");
+        line = "";
         writeValue(out, literal(extractSection(rawOf(m), treeOf(m), { path: [], kind: "TEXT" })));
         break;
       case "bodySection": {
@@ -211,7 +224,8 @@ function render(
         } else {
           data = extractSection(rawOf(m), treeOf(m), section);
         }
-        out.add(`${item.name} `);
+        out.add(line + `${item.name} `);
+        line = "";
         writeValue(out, literal(applyPartial(data, partial)));
         break;
       }
@@ -222,8 +236,8 @@ function render(
     }
   }
   // RFC 3501 §6.4.5: when \Seen is set as a side effect, the new flags are sent.
-  if (seenChanged && !flagsSent) out.add(` FLAGS (${flagText(m.flags, view.recent.has(m.uid))})`);
-  out.add(")\r\n");
+  if (seenChanged && !flagsSent) line += ` FLAGS (${flagText(m.flags, view.recent.has(m.uid))})`;
+  out.add(`${line})\r\n`);
 }
 
 export const fetch = defineCommand({

@@ -14,17 +14,17 @@ export const idle = defineCommand({
     session.writeLine("+ idling");
     session.idling = true;
     const started = Date.now();
-    let line: Buffer | null | undefined;
-    const reading = session.readLine().then((l) => {
-      line = l;
-    });
+    let line: Buffer | null = null;
     try {
       // Anything already pending goes out at once.
       await session.syncView({ expungeAllowed: true, force: true });
       session.selectedView?.releaseFlat();
-      while (line === undefined && !session.isClosed) {
-        await Promise.race([reading, session.waitForChange()]);
-        if (line !== undefined) break;
+      for (;;) {
+        const ev = await session.idleWait();
+        if (ev !== "change") {
+          line = ev;
+          break;
+        }
         if (Date.now() - started > IDLE_COMMAND_TIMEOUT_MS) {
           session.bye("IDLE for too long");
           break;
@@ -35,7 +35,7 @@ export const idle = defineCommand({
     } finally {
       session.idling = false;
     }
-    if (line === null || line === undefined) return ok("IDLE terminated");
+    if (line === null) return ok("IDLE terminated");
     if (line.toString("latin1").trim().toUpperCase() !== "DONE") return bad("Expected DONE");
     return ok("IDLE terminated");
   },

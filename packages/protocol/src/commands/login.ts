@@ -35,7 +35,7 @@ export async function completeLogin(session: Session, user: string, password: st
     return no("Authentication failed", "AUTHENTICATIONFAILED");
   }
   session.loggedIn(r.user, r.store);
-  if (r.alert) session.untagged(`OK [ALERT] ${r.alert}`);
+  if (r.alert) session.untagged(`OK [ALERT] ${r.alert.replace(/[^\x20-\x7e]/g, "?")}`);
   // The new capabilities ride on the OK, as Dovecot does; clients skip a round trip.
   return ok("Logged in", `CAPABILITY ${session.capabilities().join(" ")}`);
 }

@@ -26,15 +26,23 @@ export interface EncodeOptions {
 /** Quoted strings longer than this are sent as literals. */
 const MAX_QUOTED = 1024;
 
-/** Collects response text and literal bodies without copying the bodies. */
+/**
+ * Collects response text and literal bodies without copying the bodies.
+ * Text is written straight into a growing buffer (no intermediate strings
+ * to flatten later: a FETCH 1:* of a big folder makes little garbage).
+ */
 export class Chunks {
-  private text = "";
+  private buf: Buffer = Buffer.allocUnsafe(512);
+  private pos = 0;
   out: Buffer[] = [];
-  /** Bytes collected (text counted by UTF-16 length: a cheap estimate for flushing decisions). */
+  /** Bytes collected so far. */
   size = 0;
   add(s: string): this {
-    this.text += s;
-    this.size += s.length;
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    if (this.pos + s.length * 3 > this.buf.length) this.grow(s.length * 3);
+    const n = this.buf.write(s, this.pos, "utf8");
+    this.pos += n;
+    this.size += n;
     return this;
   }
   addBuffer(b: Buffer): this {
@@ -43,10 +51,12 @@ export class Chunks {
     this.size += b.length;
     return this;
   }
+  /** Move the text written so far into `out`. */
   flush(): void {
-    if (this.text) {
-      this.out.push(Buffer.from(this.text, "utf8"));
-      this.text = "";
+    if (this.pos) {
+      this.out.push(this.buf.subarray(0, this.pos));
+      this.buf = this.buf.subarray(this.pos);
+      this.pos = 0;
     }
   }
   buffers(): Buffer[] {
@@ -59,6 +69,12 @@ export class Chunks {
     this.out = [];
     this.size = 0;
     return b;
+  }
+  private grow(need: number): void {
+    // Text already written stays where it is (flushed as a slice); new text
+    // goes into a fresh buffer large enough for it.
+    this.flush();
+    this.buf = Buffer.allocUnsafe(Math.max(need, 64 * 1024));
   }
 }
 

@@ -45,11 +45,13 @@ export class CommandReceiver {
     this.maxCommand = opts.maxCommand ?? MAX_COMMAND_BYTES;
   }
 
-  /** Bytes received and not yet handed out (for back-pressure on pipelining clients). */
+  /**
+   * Bytes received and not yet looked at (for back-pressure on pipelining
+   * clients). The bytes of a literal being collected do not count: they are
+   * needed to finish the command, so reading must go on.
+   */
   get buffered(): number {
-    let n = this.pending.length;
-    if (this.mode.kind === "literal") for (const c of this.mode.chunks) n += c.length;
-    return n;
+    return this.pending.length;
   }
 
   /** True while a literal's bytes are being collected or a decision is pending. */
@@ -134,7 +136,11 @@ export class CommandReceiver {
           if (this.commandBytes > this.maxCommand) {
             const head = this.lines[0] ?? line;
             this.startCommand();
-            this.mode = { kind: "line" };
+            // A non-synchronising literal this line announces is on its way:
+            // read past it (and the rest of its command), never run it.
+            const lit = LITERAL_AT_END.exec(line.subarray(Math.max(0, line.length - 20)).toString("latin1"));
+            this.mode =
+              lit && lit[2] === "+" ? { kind: "discardLiteral", remaining: Number(lit[1]) } : { kind: "line" };
             return { type: "tooLong", head };
           }
           this.lines.push(line);
@@ -185,6 +191,8 @@ function trimCr(line: Buffer): Buffer {
 /** The tag at the start of a command line, if it looks like one (for error replies). */
 export function tagOf(head: Buffer): string | null {
   const sp = head.indexOf(0x20);
+  // No space in the first 64 bytes: whatever comes first is not a tag we accept.
+  if ((sp < 0 && head.length > 64) || sp > 64) return null;
   const tag = head.subarray(0, sp < 0 ? Math.min(head.length, 64) : sp).toString("latin1");
   return /^[\x21-\x7e]{1,64}$/.test(tag) && !/[(){%*"\\+]/.test(tag) ? tag : null;
 }
