@@ -58,5 +58,18 @@ for (const project of ["packages/protocol", "packages/db", "apps/gateway", "apps
 step("lint and format (biome)", bin("biome"), ["check", "."]);
 
 // ---- the suite -----------------------------------------------------------
-step("tests (vitest)", bin("vitest"), ["run", ...process.argv.slice(2)]);
+// Tests that assert latencies of a second or less (push from the backend,
+// changes reaching it) run one file at a time after the rest: on two cores a
+// neighbour test can take the CPU for longer than the deadline. The fuzz
+// test, which keeps both cores busy, runs last and alone.
+const LATENCY = ["apps/gateway/test/sync-imap.test.ts", "apps/gateway/test/imap-sessions.test.ts"];
+const FUZZ = "apps/gateway/test/imap-fuzz.test.ts";
+const extra = process.argv.slice(2);
+if (extra.length) step("tests (vitest)", bin("vitest"), ["run", ...extra]);
+else {
+  const excludes = [...LATENCY, FUZZ].flatMap((f) => ["--exclude", f]);
+  step("tests (vitest)", bin("vitest"), ["run", ...excludes]);
+  step("latency tests, one file at a time (vitest)", bin("vitest"), ["run", "--no-file-parallelism", ...LATENCY]);
+  step("fuzz (vitest)", bin("vitest"), ["run", FUZZ]);
+}
 say("all checks passed");

@@ -1,12 +1,18 @@
 // Test access to the run's database (see test/setup/global.ts).
 import { createPrisma, type Prisma } from "@postern/db";
 import type { ProvisioningContext } from "@postern/db/provisioning";
-import { Keyring, newKey } from "@postern/db/secrets";
+import { Keyring } from "@postern/db/secrets";
 import { inject } from "vitest";
 import "./provided.ts";
 
 let prisma: Prisma | null = null;
-const keyring = new Keyring([Buffer.from(newKey(), "base64")]);
+/**
+ * The secret key tests encrypt backend passwords with, the same in every
+ * test file of a run (test/setup/global.ts): test gateways share one
+ * database, and any of them may be the one that syncs a mailbox.
+ */
+export const TEST_SECRET_KEY = inject("secretKey");
+const keyring = new Keyring([Buffer.from(TEST_SECRET_KEY, "base64")]);
 
 export function databaseUrl(): string {
   return inject("databaseUrl");

@@ -69,6 +69,10 @@ export interface Dovecot {
   deliver(user: string, raw: Buffer | string, opts?: DeliverOptions): Promise<void>;
   /** Run doveadm against this instance: `doveadm(["mailbox", "list", "-u", "alice"])`. */
   doveadm(args: string[]): Promise<string>;
+  /** Kill the server, keeping its mail and configuration (the backend goes down). */
+  kill(): Promise<void>;
+  /** Start it again after kill(), on the same ports with the same mail. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
   baseDir: string;
   certPem: string;
@@ -164,6 +168,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
       }
       const instance = { child: started.child, dir: baseDir };
       live.add(instance);
+      let running: ChildProcess | null = started.child;
       const doveadm = (args: string[]) => run(DOVEADM_BIN, ["-c", configPath, ...args], { logPath });
       let queue: Promise<unknown> = Promise.resolve();
       let stopped = false;
@@ -185,10 +190,22 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
           return next;
         },
         doveadm,
+        async kill() {
+          if (running) await terminate(running);
+          running = null;
+        },
+        async restart() {
+          if (running) return;
+          const again = await launch(configPath, logPath, Object.values(ports));
+          if ("error" in again) throw new Error(`dovecot did not restart: ${again.error}`);
+          running = again.child;
+          instance.child = again.child;
+        },
         async stop() {
           if (stopped) return;
           stopped = true;
-          await terminate(started.child);
+          if (running) await terminate(running);
+          running = null;
           live.delete(instance);
           await rm(baseDir, { recursive: true, force: true });
         },

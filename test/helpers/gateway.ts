@@ -1,13 +1,13 @@
 // A real gateway in the test process, on free loopback ports, with its own
 // data directory (certificate, key file) and the run's database.
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { DeviceAuthOptions } from "../../apps/gateway/src/auth/devices.ts";
 import { loadConfig } from "../../apps/gateway/src/config.ts";
 import { type Gateway, startGateway } from "../../apps/gateway/src/gateway.ts";
 import { createLog } from "../../apps/gateway/src/log.ts";
-import { databaseUrl } from "./db.ts";
+import { databaseUrl, TEST_SECRET_KEY } from "./db.ts";
 
 /**
  * Failed logins are answered after 10 ms here (1 s in production) so tests
@@ -18,6 +18,8 @@ export async function startTestGateway(
   opts: { auth?: DeviceAuthOptions } = {},
 ): Promise<Gateway & { dataDir: string }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "postern-gw-"));
+  // The key the test context encrypted backend passwords with (test/helpers/db.ts).
+  await writeFile(path.join(dataDir, "secret.key"), `${TEST_SECRET_KEY}\n`, { mode: 0o600 });
   const config = loadConfig({
     POSTERN_DATA_DIR: dataDir,
     POSTERN_BIND: "127.0.0.1",
@@ -27,6 +29,10 @@ export async function startTestGateway(
     SMTP_PORT: "0",
     SMTPS_PORT: "0",
     GATEWAY_HTTP_PORT: "0",
+    // Only tests about backends run the sync engine: every test gateway
+    // shares one database, and a gateway syncing another file's mailboxes
+    // adds load and latency nobody is measuring.
+    POSTERN_SYNC: "false",
     ...env,
   });
   const log = createLog({ level: process.env.TEST_LOG_LEVEL ?? "silent" });

@@ -2,6 +2,8 @@
 declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
+    /** One secret key for the run: every test gateway can decrypt every test mailbox's password. */
+    secretKey: string;
   }
 }
 

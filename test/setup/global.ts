@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { migrate } from "@postern/db/database";
 import { startEmbedded } from "@postern/db/embedded";
+import { newKey } from "@postern/db/secrets";
 import type { TestProject } from "vitest/node";
 
 import "../helpers/provided.ts";
@@ -24,5 +25,6 @@ export default async function setup(project: TestProject) {
   }
   await migrate(url);
   project.provide("databaseUrl", url);
+  project.provide("secretKey", newKey());
   return stop;
 }

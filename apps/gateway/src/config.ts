@@ -18,6 +18,10 @@ export interface GatewayConfig {
   /** Allow LOGIN/AUTH without TLS from loopback addresses (development only). */
   plaintextLoopback: boolean;
   logLevel: string;
+  /** Cached bodies of backend mail kept at most, in bytes (POSTERN_BODY_CACHE_MB). */
+  bodyCacheBytes: number;
+  /** Run the sync engine (off only for tests that drive it themselves). */
+  sync: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -29,6 +33,14 @@ function port(env: NodeJS.ProcessEnv, name: string, def: number): number {
   // 0 asks the OS for a free port (tests).
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a port number, got "${v}"`);
   return n;
+}
+
+function megabytes(env: NodeJS.ProcessEnv, name: string, def: number): number {
+  const v = env[name];
+  if (v === undefined || v === "") return def * 1024 * 1024;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a number of megabytes, got "${v}"`);
+  return n * 1024 * 1024;
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
@@ -57,5 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     tlsKey: env.TLS_KEY || undefined,
     plaintextLoopback: flag(env, "POSTERN_PLAINTEXT_LOOPBACK", false),
     logLevel: env.LOG_LEVEL || "info",
+    bodyCacheBytes: megabytes(env, "POSTERN_BODY_CACHE_MB", 1024),
+    sync: flag(env, "POSTERN_SYNC", true),
   };
 }

@@ -8,9 +8,13 @@ import type { Log } from "./log.ts";
 
 type Handler = (event: PosternEvent) => void;
 
+/** Folder changes between gateway processes sharing one database (store/bus.ts). */
+export const CHANGES_CHANNEL = "postern_changes";
+
 export class EventListener {
   private client: pg.Client | null = null;
   private handlers = new Set<Handler>();
+  private changeHandlers = new Set<(payload: string) => void>();
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
   connected = false;
@@ -25,9 +29,17 @@ export class EventListener {
     return () => this.handlers.delete(handler);
   }
 
+  onChange(handler: (payload: string) => void): void {
+    this.changeHandlers.add(handler);
+  }
+
   async start(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url });
     client.on("notification", (msg) => {
+      if (msg.channel === CHANGES_CHANNEL && msg.payload) {
+        for (const h of this.changeHandlers) h(msg.payload);
+        return;
+      }
       if (msg.channel !== EVENTS_CHANNEL || !msg.payload) return;
       let event: PosternEvent;
       try {
@@ -45,6 +57,7 @@ export class EventListener {
     client.on("end", () => this.reconnect());
     await client.connect();
     await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    await client.query(`LISTEN ${CHANGES_CHANNEL}`);
     this.client = client;
     this.connected = true;
   }

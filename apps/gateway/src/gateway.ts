@@ -7,7 +7,7 @@ import { type Keyring, loadKeyring } from "@postern/db/secrets";
 import pg from "pg";
 import { DeviceAuth, type DeviceAuthOptions } from "./auth/devices.ts";
 import type { GatewayConfig } from "./config.ts";
-import { EventListener } from "./events.ts";
+import { CHANGES_CHANNEL, EventListener } from "./events.ts";
 import { type ReadinessReport, startHttpServer } from "./http/server.ts";
 import { ImapAuthenticator } from "./imap/auth.ts";
 import { type ImapServer, startImapServer } from "./imap/server.ts";
@@ -15,7 +15,8 @@ import type { Log } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { type SmtpServers, startSmtpServers } from "./smtp/server.ts";
 import { analyzeMessage } from "./store/analyze.ts";
-import { type ChangeBus, InProcessBus } from "./store/bus.ts";
+import { type ChangeBus, PgNotifyBus } from "./store/bus.ts";
+import { SyncManager } from "./sync/manager.ts";
 import { loadTls, type TlsMaterial } from "./tls.ts";
 import { VERSION } from "./version.ts";
 
@@ -29,6 +30,7 @@ export interface Gateway {
   imap: ImapServer;
   bus: ChangeBus;
   devices: DeviceAuth;
+  sync: SyncManager;
   close(): Promise<void>;
 }
 
@@ -56,9 +58,30 @@ export async function startGateway(opts: {
   const secureContext = tls.createSecureContext({ cert: material.cert, key: material.key, minVersion: "TLSv1.2" });
   const events = new EventListener(opts.databaseUrl, log);
   await events.start();
-  const bus = new InProcessBus();
+  const bus = new PgNotifyBus(
+    (payload) => pool.query("SELECT pg_notify($1, $2)", [CHANGES_CHANNEL, payload]),
+    (err) => log.warn({ err: err.message }, "change notification failed"),
+  );
+  events.onChange((payload) => bus.received(payload));
   const devices = new DeviceAuth(pool, log, opts.auth);
-  const imapAuth = new ImapAuthenticator({ devices, pool, bus, analyze: analyzeMessage, log, metrics });
+  const sync = new SyncManager({
+    pool,
+    databaseUrl: opts.databaseUrl,
+    bus,
+    keyring,
+    log,
+    events,
+    bodyCacheBytes: config.bodyCacheBytes,
+  });
+  const imapAuth = new ImapAuthenticator({
+    devices,
+    pool,
+    bus,
+    analyze: analyzeMessage,
+    log,
+    metrics,
+    remote: (mailboxId) => sync.hooksFor(mailboxId),
+  });
   events.on((event) => {
     if (event.type === "device.revoked") {
       const ended = imapAuth.revokeDevice(event.deviceId);
@@ -68,6 +91,10 @@ export async function startGateway(opts: {
 
   const closers: Array<() => Promise<void>> = [];
   try {
+    if (config.sync) {
+      await sync.start();
+      closers.push(() => sync.stop());
+    }
     const imap = await startImapServer({
       host: config.bindHost,
       port: config.imapPort,
@@ -122,6 +149,7 @@ export async function startGateway(opts: {
       imap,
       bus,
       devices,
+      sync,
       async close() {
         for (const c of closers.reverse()) await c().catch((err) => log.warn({ err }, "close failed"));
         await events.stop();

@@ -443,7 +443,7 @@ async function foreignMessages(mailboxId: string): Promise<string[]> {
   const sentLiterals = (d: Buffer) =>
     [...starts.values()].flat().some(([s, at]) => {
       // The literal's own length is in the "{n}" or "{n+}" just before it.
-      const open = s.lastIndexOf("{", at);
+      const open = s.lastIndexOf("{", at - 3); // before the "}\r\n" that ends the announcement
       const n = Number.parseInt(s.subarray(open + 1, at).toString("latin1"), 10);
       return Number.isFinite(n) && toCrlf(s.subarray(at, at + n)).equals(d);
     });

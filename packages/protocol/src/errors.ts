@@ -17,6 +17,9 @@ const CODES: Record<StoreErrorCode, string> = {
   hasChildren: "HASCHILDREN",
   limit: "LIMIT",
   expungeIssued: "EXPUNGEISSUED",
+  // The backend refused Postern's stored credentials: to the phone, the
+  // mail system is unavailable (and an [ALERT] at login says why).
+  authFailed: "UNAVAILABLE",
   serverBug: "SERVERBUG",
 };
 

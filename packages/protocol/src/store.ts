@@ -132,6 +132,7 @@ export type StoreErrorCode =
   | "tooBig"
   | "inUse"
   | "hasChildren"
+  | "authFailed"
   | "limit"
   | "expungeIssued"
   | "serverBug";

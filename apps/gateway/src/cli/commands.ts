@@ -17,8 +17,11 @@ import {
   SECURITIES,
 } from "@postern/db/provisioning";
 import { type CliContext, table } from "./context.ts";
+import { syncNow } from "./sync.ts";
 
-export class UsageError extends Error {}
+export { UsageError } from "./errors.ts";
+
+import { UsageError } from "./errors.ts";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -236,6 +239,24 @@ export const COMMANDS: CommandDef[] = [
       if (pos.length !== 1) throw new UsageError("device revoke takes exactly one device ID");
       const d = await revokeDevice(ctx.prov, { id: pos[0] });
       ctx.out({ id: d.id, revokedAt: d.revokedAt, revoked: true }, () => `revoked device ${d.id}`);
+    },
+  },
+  {
+    name: "sync",
+    summary: "Sync a mailbox with its backend now, showing progress",
+    positionals: ["ADDRESS"],
+    options: { timeout: { type: "string", help: "give up after this many seconds (default 600)" } },
+    async run(ctx, o, pos) {
+      if (pos.length !== 1) throw new UsageError("sync takes exactly one mailbox address");
+      const timeoutS = o.timeout === undefined ? 600 : Number(o.timeout);
+      if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError("--timeout must be a number of seconds");
+      const result = await syncNow(ctx, pos[0], timeoutS * 1000);
+      ctx.out(result, () =>
+        result.ok
+          ? `synced ${result.address}: ${result.folders} folders, ${result.messages} messages (${(result.ms / 1000).toFixed(1)} s${result.ranHere ? ", run here: no gateway was syncing it" : ""})`
+          : `sync of ${result.address} failed: ${result.error}`,
+      );
+      if (!result.ok) process.exitCode = 1;
     },
   },
   {

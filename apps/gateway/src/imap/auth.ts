@@ -11,6 +11,7 @@ import type { Analyzer } from "../store/context.ts";
 import { MessageCache } from "../store/message-cache.ts";
 import { MetaCache } from "../store/meta-cache.ts";
 import { PgMailStore } from "../store/pg-store.ts";
+import type { RemoteHooks } from "../sync/ops.ts";
 
 export class ImapAuthenticator implements Authenticator {
   /** connection id → its session (set by the server). */
@@ -28,6 +29,8 @@ export class ImapAuthenticator implements Authenticator {
       analyze: Analyzer;
       log: Log;
       metrics: Metrics;
+      /** The sync engine's hooks for a mailbox whose mail lives at a backend. */
+      remote: (mailboxId: string) => RemoteHooks;
     },
   ) {
     this.meta = new MetaCache(deps.bus);
@@ -55,6 +58,7 @@ export class ImapAuthenticator implements Authenticator {
       analyze: this.deps.analyze,
       meta: this.meta,
       parts: this.parts,
+      remote: r.mailbox.backendKind === "hosted" ? undefined : this.deps.remote(r.mailbox.id),
     });
     let set = this.byDevice.get(r.deviceId);
     if (!set) {

@@ -42,3 +42,36 @@ export class InProcessBus implements ChangeBus {
     return this.listeners.size;
   }
 }
+
+/**
+ * The change bus across gateway processes that share one database: local
+ * listeners hear a change at once; other processes hear it through
+ * PostgreSQL NOTIFY (one small statement per change) and publish it to
+ * their own listeners. A lost notification costs only latency (the metadata
+ * cache revalidates every few seconds; IDLE sessions poll their folder).
+ */
+export class PgNotifyBus implements ChangeBus {
+  private readonly local = new InProcessBus();
+  private readonly instance = Math.random().toString(36).slice(2, 10);
+
+  constructor(
+    private readonly notify: (payload: string) => Promise<unknown>,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  publish(folderId: number, modseq: number): void {
+    this.local.publish(folderId, modseq);
+    this.notify(`${this.instance}:${folderId}:${modseq}`).catch((err: Error) => this.onError(err));
+  }
+
+  subscribe(folderId: number, listener: (modseq: number) => void): () => void {
+    return this.local.subscribe(folderId, listener);
+  }
+
+  /** A NOTIFY from any process (including this one, which is skipped). */
+  received(payload: string): void {
+    const [instance, folder, modseq] = payload.split(":");
+    if (instance === this.instance) return;
+    this.local.publish(Number(folder), Number(modseq));
+  }
+}

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { Log } from "../log.ts";
+import type { RemoteHooks } from "../sync/ops.ts";
 import type { ChangeBus } from "./bus.ts";
 import type { MessageCache } from "./message-cache.ts";
 import type { MetaCache } from "./meta-cache.ts";
@@ -25,4 +26,9 @@ export interface StoreContext {
   meta: MetaCache;
   /** Headers and structures of recently fetched messages, shared likewise. */
   parts: MessageCache;
+  /**
+   * Set when the mailbox's mail lives at a backend: changes are queued as
+   * pending operations and missing bodies are downloaded on demand.
+   */
+  remote?: RemoteHooks;
 }

@@ -1,5 +1,6 @@
 // Folder operations on the index: the hierarchy, STATUS, SELECT.
 import { type FolderInfo, type FolderStatus, type OpenedFolder, StoreError } from "@postern/protocol";
+import { queueOp } from "../sync/ops.ts";
 import type { StoreContext } from "./context.ts";
 import { DELIMITER, normalizeName, parents } from "./names.ts";
 import { int, rows, withTx } from "./sql.ts";
@@ -59,8 +60,10 @@ export async function createFolder(
        VALUES ($1, $2, nextval('uid_validity_seq'), $3, false)`,
         [ctx.mailboxId, name, opts.specialUse ?? null],
       );
+      if (ctx.remote) await queueOp(c, ctx.mailboxId, { kind: "folder_create", name });
     }),
   );
+  ctx.remote?.opsQueued();
 }
 
 export async function deleteFolder(ctx: StoreContext, rawName: string): Promise<void> {
@@ -80,8 +83,10 @@ export async function deleteFolder(ctx: StoreContext, rawName: string): Promise<
     // leave it \Noselect, which confuses phones more than a clear NO).
     if (children.rowCount) throw new StoreError("hasChildren", "Mailbox has children, delete them first");
     await c.query("DELETE FROM folder WHERE id = $1", [f.rows[0].id]);
+    if (ctx.remote) await queueOp(c, ctx.mailboxId, { kind: "folder_delete", name, ref: f.rows[0].backend_ref });
     ctx.bus.publish(f.rows[0].id, Number.MAX_SAFE_INTEGER);
   });
+  ctx.remote?.opsQueued();
 }
 
 export async function renameFolder(ctx: StoreContext, rawFrom: string, rawTo: string): Promise<void> {
@@ -122,6 +127,7 @@ export async function renameFolder(ctx: StoreContext, rawFrom: string, rawTo: st
           `INSERT INTO folder (mailbox_id, name, uid_validity, subscribed) VALUES ($1, 'INBOX', nextval('uid_validity_seq'), true)`,
           [ctx.mailboxId],
         );
+        if (ctx.remote) await queueOp(c, ctx.mailboxId, { kind: "folder_rename", from, to });
         return;
       }
       await c.query(
@@ -129,8 +135,10 @@ export async function renameFolder(ctx: StoreContext, rawFrom: string, rawTo: st
        WHERE mailbox_id = $1 AND (name = $2 OR name LIKE $4)`,
         [ctx.mailboxId, from, to, `${escapeLike(from)}${DELIMITER}%`],
       );
+      if (ctx.remote) await queueOp(c, ctx.mailboxId, { kind: "folder_rename", from, to });
     }),
   );
+  ctx.remote?.opsQueued();
 }
 
 export async function setSubscribed(ctx: StoreContext, rawName: string, subscribed: boolean): Promise<void> {

@@ -17,6 +17,7 @@ import {
   toCrlf,
 } from "@postern/protocol";
 import type pg from "pg";
+import { queueOp } from "../sync/ops.ts";
 import type { StoreContext } from "./context.ts";
 import { FLAGS_SELECT, flagsFromRow, splitFlags, storeSql } from "./flags.ts";
 import { CachedMessage } from "./meta-cache.ts";
@@ -53,7 +54,10 @@ export async function fetch(
   const cols = ["m.uid", needs.envelope ? "m.envelope" : "NULL", needs.bodyStructure ? "m.body_structure" : "NULL"];
   // Header-only needs read a slice of the blob (stored uncompressed, so the
   // slice touches only the first chunks); body needs read it all.
-  cols.push(needs.body ? "b.data" : needs.header ? "substring(b.data from 1 for b.header_size)" : "NULL");
+  // Backend messages not downloaded yet keep their header block in the row.
+  cols.push(
+    needs.body ? "b.data" : needs.header ? "coalesce(substring(b.data from 1 for b.header_size), m.header)" : "NULL",
+  );
   const join = needs.body || needs.header ? "LEFT JOIN blob b ON b.id = m.blob_id" : "";
   const r = await rows(
     ctx.pool,
@@ -110,12 +114,15 @@ export async function fetchRaw(ctx: StoreContext, folder: OpenedFolder, uid: num
     [folder.id, uid],
   );
   if (!r.length) throw new StoreError("expungeIssued", "Message was expunged");
-  if (r[0][0] == null) throw new StoreError("unavailable", "Message body is not available right now");
-  return r[0][0] as Buffer;
+  if (r[0][0] != null) return r[0][0] as Buffer;
+  // A backend message whose body was never downloaded (or was evicted from
+  // the cache): the sync engine fetches it, stores it, and hands it back.
+  if (ctx.remote) return ctx.remote.fetchBody(folder.id, uid);
+  throw new StoreError("unavailable", "Message body is not available right now");
 }
 
 /** Lock a folder row and return its allocation state. */
-async function lockFolder(c: pg.PoolClient, folderId: number) {
+export async function lockFolder(c: pg.PoolClient, folderId: number) {
   const r = await c.query({
     text: "SELECT uid_validity, uid_next, highest_modseq FROM folder WHERE id = $1 FOR UPDATE",
     values: [folderId],
@@ -156,8 +163,17 @@ export async function store(
       params.push(req.unchangedSince);
       guard = " AND m.modseq <= $5";
     }
+    // For a backend mailbox the change goes to the backend as a delta
+    // (what was added, what removed), so the flags before are needed too.
+    const before = ctx.remote
+      ? await c.query({
+          text: `SELECT m.uid, ${FLAGS_SELECT} FROM message m WHERE m.folder_id = $1 AND m.uid = ANY($2::int[]) FOR UPDATE`,
+          values: [folder.id, list],
+          rowMode: "array",
+        })
+      : null;
     const updated = await c.query({
-      text: `UPDATE message m SET ${set}, modseq = $4
+      text: `UPDATE message m SET ${set}, modseq = $4${ctx.remote ? ", local_dirty = true" : ""}
              WHERE m.folder_id = $1 AND m.uid = ANY($2::int[]) AND ${changes}${guard}
              RETURNING m.uid, m.modseq, ${FLAGS_SELECT}`,
       values: params,
@@ -169,6 +185,11 @@ export async function store(
       flags: flagsFromRow(row, 2),
     }));
     if (changed.length) await c.query("UPDATE folder SET highest_modseq = $2 WHERE id = $1", [folder.id, modseq]);
+    if (ctx.remote && before && changed.length) {
+      const old = new Map(before.rows.map((row: unknown[]) => [row[0] as number, flagsFromRow(row, 1)]));
+      for (const op of flagDeltas(changed, old))
+        await queueOp(c, ctx.mailboxId, { kind: "flags", folderId: folder.id, ...op });
+    }
     const changedSet = new Set(changed.map((m) => m.uid));
     const rest = list.filter((u) => !changedSet.has(u));
     const others = rest.length
@@ -191,7 +212,27 @@ export async function store(
     return { changed, modified, unchanged, modseq: changed.length ? modseq : 0 };
   });
   if (result.modseq) ctx.bus.publish(folder.id, result.modseq);
+  if (result.modseq && ctx.remote) ctx.remote.opsQueued();
   return { changed: result.changed, modified: result.modified, unchanged: result.unchanged };
+}
+
+/** Group changed messages by the same (added, removed) flags: one pending op per group. */
+function flagDeltas(
+  changed: MessageFlags[],
+  old: Map<number, string[]>,
+): Array<{ uids: number[]; add: string[]; remove: string[] }> {
+  const groups = new Map<string, { uids: number[]; add: string[]; remove: string[] }>();
+  for (const m of changed) {
+    const was = new Set(old.get(m.uid) ?? []);
+    const now = new Set(m.flags);
+    const add = m.flags.filter((f) => !was.has(f)).sort();
+    const remove = [...was].filter((f) => !now.has(f)).sort();
+    const key = `${add.join(" ")}|${remove.join(" ")}`;
+    const g = groups.get(key) ?? { uids: [], add, remove };
+    g.uids.push(m.uid);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
 }
 
 function wouldChange(req: StoreRequest, current: string[]): boolean {
@@ -207,7 +248,7 @@ async function copyInto(
   srcId: number,
   list: number[],
   destId: number,
-): Promise<{ pairs: Array<[number, number]>; uidValidity: number; modseq: number }> {
+): Promise<{ pairs: Array<[number, number]>; refs: Array<string | null>; uidValidity: number; modseq: number }> {
   // Lock in id order so a MOVE A→B and a MOVE B→A cannot deadlock.
   let d = { uidValidity: 0, uidNext: 0, highestModseq: 0 };
   for (const id of [...new Set([srcId, destId])].sort((a, b) => a - b)) {
@@ -215,20 +256,21 @@ async function copyInto(
     if (id === destId) d = state;
   }
   const src = await c.query({
-    text: "SELECT uid FROM message WHERE folder_id = $1 AND uid = ANY($2::int[]) ORDER BY uid",
+    text: "SELECT uid, backend_ref FROM message WHERE folder_id = $1 AND uid = ANY($2::int[]) ORDER BY uid",
     values: [srcId, list],
     rowMode: "array",
   });
   const srcUids = src.rows.map((r: unknown[]) => r[0] as number);
-  if (!srcUids.length) return { pairs: [], uidValidity: d.uidValidity, modseq: 0 };
+  const refs = src.rows.map((r: unknown[]) => r[1] as string | null);
+  if (!srcUids.length) return { pairs: [], refs: [], uidValidity: d.uidValidity, modseq: 0 };
   const modseq = d.highestModseq + 1;
   const firstUid = d.uidNext;
   // New UIDs in source order: uid_next, uid_next+1, … (COPYUID pairs them).
   await c.query(
     `INSERT INTO message (folder_id, uid, modseq, seen, answered, flagged, deleted, draft, keywords,
-                          internal_date, size, envelope, body_structure, message_id, blob_id, backend_ref)
+                          internal_date, size, envelope, body_structure, message_id, blob_id, header, backend_ref)
      SELECT $3, $4 + (row_number() OVER (ORDER BY uid))::int - 1, $5, seen, answered, flagged, deleted, draft, keywords,
-            internal_date, size, envelope, body_structure, message_id, blob_id, NULL
+            internal_date, size, envelope, body_structure, message_id, blob_id, header, NULL
      FROM message WHERE folder_id = $1 AND uid = ANY($2::int[])`,
     [srcId, srcUids, destId, firstUid, modseq],
   );
@@ -239,9 +281,27 @@ async function copyInto(
   ]);
   return {
     pairs: srcUids.map((u: number, i: number) => [u, firstUid + i] as [number, number]),
+    refs,
     uidValidity: d.uidValidity,
     modseq,
   };
+}
+
+/** The pending op that carries a phone's COPY or MOVE to the backend. */
+function copyOp(
+  kind: "copy" | "move",
+  srcFolderId: number,
+  destFolderId: number,
+  r: { pairs: Array<[number, number]>; refs: Array<string | null> },
+) {
+  return {
+    kind,
+    srcFolderId,
+    srcRefs: r.refs,
+    srcUids: r.pairs.map((p) => p[0]),
+    destFolderId,
+    destUids: r.pairs.map((p) => p[1]),
+  } as const;
 }
 
 export async function copy(
@@ -253,9 +313,12 @@ export async function copy(
   const list = toIntArray(uids);
   const r = await withTx(ctx.pool, async (c) => {
     const destId = await lockFolderByName(c, ctx, dest);
-    return { destId, ...(await copyInto(c, folder.id, list, destId)) };
+    const copied = await copyInto(c, folder.id, list, destId);
+    if (ctx.remote && copied.pairs.length) await queueOp(c, ctx.mailboxId, copyOp("copy", folder.id, destId, copied));
+    return { destId, ...copied };
   });
   if (r.modseq) ctx.bus.publish(r.destId, r.modseq);
+  if (r.modseq && ctx.remote) ctx.remote.opsQueued();
   return { uidValidity: r.uidValidity, pairs: r.pairs };
 }
 
@@ -276,10 +339,12 @@ export async function move(
       copied.pairs.map((p) => p[0]),
       false,
     );
+    if (ctx.remote && copied.pairs.length) await queueOp(c, ctx.mailboxId, copyOp("move", folder.id, destId, copied));
     return { destId, ...copied, srcModseq: expunged.modseq };
   });
   if (r.modseq) ctx.bus.publish(r.destId, r.modseq);
   if (r.srcModseq) ctx.bus.publish(folder.id, r.srcModseq);
+  if (r.modseq && ctx.remote) ctx.remote.opsQueued();
   return { uidValidity: r.uidValidity, pairs: r.pairs };
 }
 
@@ -289,7 +354,7 @@ async function expungeUids(
   folderId: number,
   uids: number[] | null,
   onlyDeleted: boolean,
-): Promise<{ uids: number[]; modseq: number }> {
+): Promise<{ uids: number[]; refs: string[]; modseq: number }> {
   const f = await lockFolder(c, folderId);
   const modseq = f.highestModseq + 1;
   const conds = ["folder_id = $1"];
@@ -300,24 +365,33 @@ async function expungeUids(
     conds.push(`uid = ANY($${params.length}::int[])`);
   }
   const del = await c.query({
-    text: `DELETE FROM message WHERE ${conds.join(" AND ")} RETURNING uid`,
+    text: `DELETE FROM message WHERE ${conds.join(" AND ")} RETURNING uid, backend_ref`,
     values: params,
     rowMode: "array",
   });
   const gone = del.rows.map((r: unknown[]) => r[0] as number).sort((a: number, b: number) => a - b);
-  if (!gone.length) return { uids: [], modseq: 0 };
+  const refs = del.rows.map((r: unknown[]) => r[1] as string | null).filter((x: string | null): x is string => !!x);
+  if (!gone.length) return { uids: [], refs: [], modseq: 0 };
   await c.query(
     `INSERT INTO expunge_log (folder_id, uid, modseq) SELECT $1, u, $3 FROM unnest($2::int[]) u
      ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq`,
     [folderId, gone, modseq],
   );
   await c.query("UPDATE folder SET highest_modseq = $2 WHERE id = $1", [folderId, modseq]);
-  return { uids: gone, modseq };
+  return { uids: gone, refs, modseq };
 }
 
 export async function expunge(ctx: StoreContext, folder: OpenedFolder, uids?: ArrayLike<number>): Promise<number[]> {
-  const r = await withTx(ctx.pool, (c) => expungeUids(c, folder.id, uids ? toIntArray(uids) : null, true));
+  const r = await withTx(ctx.pool, async (c) => {
+    const done = await expungeUids(c, folder.id, uids ? toIntArray(uids) : null, true);
+    // Messages not at the backend yet need no op: their own pending op
+    // (append, copy) finds the row gone and does nothing.
+    if (ctx.remote && done.refs.length)
+      await queueOp(c, ctx.mailboxId, { kind: "expunge", folderId: folder.id, refs: done.refs });
+    return done;
+  });
   if (r.modseq) ctx.bus.publish(folder.id, r.modseq);
+  if (r.modseq && ctx.remote) ctx.remote.opsQueued();
   return r.uids;
 }
 
@@ -367,9 +441,11 @@ export async function append(
       ],
     );
     await c.query("UPDATE folder SET uid_next = $2, highest_modseq = $3 WHERE id = $1", [folderId, uid + 1, modseq]);
+    if (ctx.remote) await queueOp(c, ctx.mailboxId, { kind: "append", folderId, uid });
     return { folderId, uidValidity: f.uidValidity, uid, modseq };
   });
   ctx.bus.publish(r.folderId, r.modseq);
+  ctx.remote?.opsQueued();
   return { uidValidity: r.uidValidity, uid: r.uid };
 }
 

@@ -16,4 +16,10 @@ export const EVENTS_CHANNEL = "postern_events";
 export type PosternEvent =
   | { type: "device.revoked"; deviceId: string; mailboxId: string }
   | { type: "mailbox.changed"; mailboxId: string }
+  /** Sync this mailbox with its backend now (postern sync). */
+  | { type: "mailbox.sync"; mailboxId: string }
+  /** A phone queued changes for a mailbox another gateway syncs. */
+  | { type: "mailbox.ops"; mailboxId: string }
+  /** A gateway stopped syncing its mailboxes; another may take them. */
+  | { type: "sync.released" }
   | { type: "backend.changed"; backendId: string };
