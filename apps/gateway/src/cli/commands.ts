@@ -1,6 +1,7 @@
 // The admin CLI's commands. Each validates its options, calls the same
 // provisioning function the portal uses, and prints text or --json.
 
+import { readFile } from "node:fs/promises";
 import type { BackendKind, Security } from "@postern/db";
 import { redactUrl } from "@postern/db/database";
 import {
@@ -124,8 +125,31 @@ export const COMMANDS: CommandDef[] = [
       "graph-api": { type: "string", help: "Graph API base URL (graph)" },
       "ews-url": { type: "string", help: "EWS endpoint URL (ews)" },
       "secret-stdin": { type: "boolean", help: "read the backend secret (relay password, client secret) from stdin" },
+      "poll-interval": {
+        type: "string",
+        help: "seconds between checks of folders other than INBOX (default 60; POP3: of the maildrop)",
+      },
+      "tls-ca": { type: "string", help: "PEM file of a CA to trust for the backend's certificate (a private CA)" },
+      "tls-insecure": { type: "boolean", help: "do not verify the backend's certificate (not recommended)" },
     },
     async run(ctx, o) {
+      // Options are checked before anything is looked up: a typo is a usage error.
+      const options: Record<string, unknown> = {};
+      if (o["poll-interval"] !== undefined) {
+        const n = Number(o["poll-interval"]);
+        if (!Number.isFinite(n) || n < 1 || n > 86400) throw new UsageError("--poll-interval must be 1–86400 seconds");
+        options.pollIntervalSeconds = n;
+      }
+      if (o["tls-ca"] !== undefined) {
+        try {
+          options.tlsCa = await readFile(String(o["tls-ca"]), "utf8");
+        } catch (err) {
+          throw new UsageError(`cannot read --tls-ca ${o["tls-ca"]}: ${(err as Error).message}`);
+        }
+        if (!String(options.tlsCa).includes("BEGIN CERTIFICATE"))
+          throw new UsageError("--tls-ca must be a PEM certificate file");
+      }
+      if (o["tls-insecure"]) options.tlsInsecure = true;
       const tenant = await getTenant(ctx.prov, String(o.tenant));
       const secret = o["secret-stdin"] ? await readStdin() : undefined;
       const b = await addBackend(ctx.prov, {
@@ -145,6 +169,7 @@ export const COMMANDS: CommandDef[] = [
         graphApiBase: str(o["graph-api"]),
         ewsUrl: str(o["ews-url"]),
         secret,
+        options,
       });
       const value = { id: b.id, tenant: tenant.slug, kind: b.kind, name: b.name, host: b.host, port: b.port };
       ctx.out(value, () => b.id);
@@ -302,13 +327,22 @@ export const COMMANDS: CommandDef[] = [
   },
 ];
 
+function progressText(p: unknown): string | null {
+  const x = p as { done?: number; total?: number; folder?: string } | null;
+  if (!x?.total) return null;
+  return `${x.folder ?? ""} ${x.done ?? 0}/${x.total}`.trim();
+}
+
 function mailboxRow(m: Awaited<ReturnType<typeof listMailboxes>>[number]) {
   return {
     address: m.address,
     tenant: m.tenant.slug,
     backend: m.backend.kind,
     backendId: m.backend.id,
-    sync: m.syncState,
+    sync:
+      m.syncState === "syncing" && progressText(m.syncProgress)
+        ? `syncing ${progressText(m.syncProgress)}`
+        : m.syncState,
     progress: m.syncProgress,
     lastSync: m.lastSyncAt,
     devices: m._count.devices,
