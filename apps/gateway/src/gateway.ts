@@ -14,8 +14,8 @@ import { type ImapServer, startImapServer } from "./imap/server.ts";
 import type { Log } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { type SmtpServers, startSmtpServers } from "./smtp/server.ts";
-import { analyzeMessage } from "./store/analyze.ts";
 import { type ChangeBus, PgNotifyBus } from "./store/bus.ts";
+import { StoreFactory } from "./store/factory.ts";
 import { SyncManager } from "./sync/manager.ts";
 import { loadTls, type TlsMaterial } from "./tls.ts";
 import { VERSION } from "./version.ts";
@@ -31,6 +31,7 @@ export interface Gateway {
   bus: ChangeBus;
   devices: DeviceAuth;
   sync: SyncManager;
+  stores: StoreFactory;
   close(): Promise<void>;
 }
 
@@ -73,15 +74,8 @@ export async function startGateway(opts: {
     events,
     bodyCacheBytes: config.bodyCacheBytes,
   });
-  const imapAuth = new ImapAuthenticator({
-    devices,
-    pool,
-    bus,
-    analyze: analyzeMessage,
-    log,
-    metrics,
-    remote: (mailboxId) => sync.hooksFor(mailboxId),
-  });
+  const stores = new StoreFactory({ pool, bus, log, remote: (mailboxId) => sync.hooksFor(mailboxId) });
+  const imapAuth = new ImapAuthenticator({ devices, stores, log, metrics });
   events.on((event) => {
     if (event.type === "device.revoked") {
       const ended = imapAuth.revokeDevice(event.deviceId);
@@ -150,6 +144,7 @@ export async function startGateway(opts: {
       bus,
       devices,
       sync,
+      stores,
       async close() {
         for (const c of closers.reverse()) await c().catch((err) => log.warn({ err }, "close failed"));
         await events.stop();

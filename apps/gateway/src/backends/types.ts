@@ -54,6 +54,11 @@ export interface RemoteMessage {
   /** BODYSTRUCTURE in the index's JSON form (mime/bodystructure.ts). */
   bodyStructure?: unknown;
   messageId?: string | null;
+  /**
+   * The whole message, when the backend can only index by downloading
+   * (POP3): stored durably in the blob store with the index row.
+   */
+  raw?: Buffer;
 }
 
 export interface FolderSync {
@@ -88,16 +93,28 @@ export interface BackendCapabilities {
   uidplus: boolean;
 }
 
+export interface SyncFolderOptions {
+  onProgress?: (done: number, total: number) => void;
+  /**
+   * Refs the index already holds for this mailbox (POP3, which has no
+   * cursor: anything else on the server is new). Given only by engines
+   * that index backends without folders.
+   */
+  known?: Set<string>;
+  /**
+   * When given, new messages are handed over in batches as they are read
+   * (and `added` stays empty), so a 10,000-message mailbox is never held in
+   * memory at once.
+   */
+  onMessages?: (batch: RemoteMessage[]) => Promise<void>;
+}
+
 /** A connection to one mailbox at its backend. */
 export interface BackendSession {
   readonly capabilities: BackendCapabilities;
   listFolders(): Promise<RemoteFolder[]>;
   /** What changed in a folder since `cursor` (everything when no cursor). */
-  syncFolder(
-    folderRef: string,
-    cursor: FolderCursor | null,
-    opts?: { onProgress?: (done: number, total: number) => void },
-  ): Promise<FolderSync>;
+  syncFolder(folderRef: string, cursor: FolderCursor | null, opts?: SyncFolderOptions): Promise<FolderSync>;
   fetchRaw(folderRef: string, ref: string): Promise<Buffer>;
   setFlags(folderRef: string, refs: string[], change: { add: string[]; remove: string[] }): Promise<void>;
   /** Returns the new refs in the destination, by source ref, where the backend tells them. */

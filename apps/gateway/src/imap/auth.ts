@@ -2,39 +2,24 @@
 // a MailStore over the index for the mailbox. Sessions are remembered by
 // device so that revoking one ends its connections at once.
 import type { Authenticator, AuthFailure, AuthSuccess, Session } from "@postern/protocol";
-import type pg from "pg";
 import type { DeviceAuth } from "../auth/devices.ts";
 import type { Log } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import type { ChangeBus } from "../store/bus.ts";
-import type { Analyzer } from "../store/context.ts";
-import { MessageCache } from "../store/message-cache.ts";
-import { MetaCache } from "../store/meta-cache.ts";
-import { PgMailStore } from "../store/pg-store.ts";
-import type { RemoteHooks } from "../sync/ops.ts";
+import type { StoreFactory } from "../store/factory.ts";
 
 export class ImapAuthenticator implements Authenticator {
   /** connection id → its session (set by the server). */
   readonly sessions = new Map<string, Session>();
   private readonly byDevice = new Map<string, Set<string>>();
-  /** Folder metadata shared by every session (store/meta-cache.ts). */
-  readonly meta: MetaCache;
-  readonly parts = new MessageCache();
 
   constructor(
     private readonly deps: {
       devices: DeviceAuth;
-      pool: pg.Pool;
-      bus: ChangeBus;
-      analyze: Analyzer;
+      stores: StoreFactory;
       log: Log;
       metrics: Metrics;
-      /** The sync engine's hooks for a mailbox whose mail lives at a backend. */
-      remote: (mailboxId: string) => RemoteHooks;
     },
-  ) {
-    this.meta = new MetaCache(deps.bus);
-  }
+  ) {}
 
   async login(
     user: string,
@@ -50,16 +35,7 @@ export class ImapAuthenticator implements Authenticator {
       return { ok: false, reason: r.reason };
     }
     this.deps.metrics.logins.inc({ protocol: "imap" });
-    const store = new PgMailStore({
-      pool: this.deps.pool,
-      bus: this.deps.bus,
-      mailboxId: r.mailbox.id,
-      log: this.deps.log,
-      analyze: this.deps.analyze,
-      meta: this.meta,
-      parts: this.parts,
-      remote: r.mailbox.backendKind === "hosted" ? undefined : this.deps.remote(r.mailbox.id),
-    });
+    const store = this.deps.stores.forMailbox(r.mailbox.id, r.mailbox.backendKind);
     let set = this.byDevice.get(r.deviceId);
     if (!set) {
       set = new Set();

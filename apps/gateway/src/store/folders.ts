@@ -209,6 +209,7 @@ export async function open(ctx: StoreContext, rawName: string, opts: { readOnly:
   if (!found) throw new StoreError("nonexistent", "Mailbox doesn't exist");
   if (found[2]) throw new StoreError("nonexistent", "Mailbox is not selectable");
   const id = int(found[0]);
+  if (name === "INBOX") ctx.remote?.inboxOpened?.();
   // UIDs, flags and HIGHESTMODSEQ from the shared metadata cache: one
   // consistent snapshot, and no rows read when the folder is warm.
   const e = await ctx.meta.get(ctx, id);

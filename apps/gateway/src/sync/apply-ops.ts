@@ -17,6 +17,30 @@ export interface ApplyDeps {
   bus: ChangeBus;
   mailboxId: string;
   log: Log;
+  /** The backend's options (POP3: pop3LeaveOnServer). */
+  options?: Record<string, unknown>;
+}
+
+/**
+ * Every backend ref this mailbox knows of: in any folder, or in a pending op
+ * (a message being deleted or filed). A folderless backend (POP3) reports
+ * anything else on the server as new.
+ */
+export async function knownRefs(pool: pg.Pool, mailboxId: string): Promise<Set<string>> {
+  const r = await pool.query(
+    `SELECT m.backend_ref AS ref FROM message m JOIN folder f ON f.id = m.folder_id
+     WHERE f.mailbox_id = $1 AND m.backend_ref IS NOT NULL
+     UNION
+     SELECT jsonb_array_elements_text(CASE WHEN p.kind = 'expunge' THEN p.payload->'refs' ELSE p.payload->'srcRefs' END)
+     FROM pending_op p WHERE p.mailbox_id = $1 AND p.state IN ('pending', 'running') AND p.kind IN ('expunge', 'copy', 'move')`,
+    [mailboxId],
+  );
+  return new Set(r.rows.map((x) => x.ref as string).filter(Boolean));
+}
+
+/** POP3 filing policy: keep the server's copy (hidden from INBOX) unless told to remove it. */
+function leaveOnServer(d: ApplyDeps): boolean {
+  return d.options?.pop3LeaveOnServer !== false;
 }
 
 /** Longest wait between attempts of an op the backend refused for now. */
@@ -109,16 +133,22 @@ async function applyOne(d: ApplyDeps, s: BackendSession, op: OpPayload, retry: b
       return;
     }
     case "expunge": {
-      const ref = await folderRef(d, op.folderId);
+      // A folderless backend (POP3) has one maildrop: a message deleted from
+      // any folder (INBOX, or filed with its server copy kept) goes from it.
+      const ref = s.capabilities.folders ? await folderRef(d, op.folderId) : "INBOX";
       if (ref && op.refs.length) await s.expunge(ref, op.refs);
       return;
     }
     case "append":
+      // Folders other than INBOX of a folderless backend are Postern's own.
+      if (!s.capabilities.folders) return;
       return applyAppend(d, s, op.folderId, op.uid, retry);
     case "copy":
     case "move":
+      if (!s.capabilities.folders) return applyLocalFiling(d, s, op);
       return applyCopy(d, s, op, retry);
     case "folder_create": {
+      if (!s.capabilities.folders) return;
       const ref = s.folderRefFor(op.name);
       try {
         await s.createFolder(ref);
@@ -132,6 +162,7 @@ async function applyOne(d: ApplyDeps, s: BackendSession, op: OpPayload, retry: b
       return;
     }
     case "folder_rename": {
+      if (!s.capabilities.folders) return;
       const cur = await d.pool.query("SELECT backend_ref FROM folder WHERE mailbox_id = $1 AND name = $2", [
         d.mailboxId,
         op.to,
@@ -158,6 +189,7 @@ async function applyOne(d: ApplyDeps, s: BackendSession, op: OpPayload, retry: b
       return;
     }
     case "folder_delete": {
+      if (!s.capabilities.folders) return;
       // No ref when the phone deleted the folder before its create op had
       // recorded one; ops run in order, so by now it exists under its name.
       const ref = op.ref ?? s.folderRefFor(op.name);
@@ -248,6 +280,28 @@ async function applyCopy(
     }
   }
   if (gone.length) await s.expunge(dest, gone);
+}
+
+/**
+ * Filing on a folderless backend (POP3): folders are Postern's, bodies are
+ * Postern's. A message filed out of INBOX keeps its server copy (hidden from
+ * INBOX: the filed row carries the UIDL) unless the backend is set to remove
+ * it; one filed back into INBOX is bound to its server copy if it still has
+ * one. A copy leaves the server alone.
+ */
+async function applyLocalFiling(d: ApplyDeps, s: BackendSession, op: Extract<OpPayload, { kind: "copy" | "move" }>) {
+  if (op.kind === "copy") return;
+  const refs = op.srcRefs.filter((x): x is string => !!x);
+  if (!refs.length) return;
+  const destIsInbox = (await folderRef(d, op.destFolderId)) === "INBOX";
+  if (!destIsInbox && !leaveOnServer(d)) {
+    await s.expunge("INBOX", refs);
+    return;
+  }
+  for (let i = 0; i < op.destUids.length; i++) {
+    const ref = op.srcRefs[i];
+    if (ref) await bindRef(d, op.destFolderId, op.destUids[i], ref);
+  }
 }
 
 async function bindRef(d: ApplyDeps, folderId: number, uid: number, ref: string): Promise<boolean> {

@@ -52,7 +52,10 @@ export async function evictBodies(pool: pg.Pool, maxBytes: number): Promise<numb
        WHERE EXISTS (SELECT 1 FROM message m WHERE m.blob_id = b.id)
          AND NOT EXISTS (SELECT 1 FROM message m WHERE m.blob_id = b.id AND m.backend_ref IS NULL)
          AND NOT EXISTS (SELECT 1 FROM message m JOIN folder f ON f.id = m.folder_id WHERE m.blob_id = b.id AND f.backend_ref IS NULL)
-         AND NOT EXISTS (SELECT 1 FROM outbound_message o WHERE o.blob_id = b.id)),
+         AND NOT EXISTS (SELECT 1 FROM outbound_message o WHERE o.blob_id = b.id)
+         -- A POP3 server may delete its copy at any time: those bodies are Postern's to keep.
+         AND NOT EXISTS (SELECT 1 FROM message m JOIN folder f ON f.id = m.folder_id JOIN mailbox mb ON mb.id = f.mailbox_id
+                         JOIN backend be ON be.id = mb.backend_id WHERE m.blob_id = b.id AND be.kind = 'pop3')),
      ranked AS (SELECT id, sum(size) OVER (ORDER BY last_used_at DESC) AS running FROM cached)
      SELECT id FROM ranked WHERE running > $1`,
     [maxBytes],

@@ -1,6 +1,7 @@
 // Writes what a backend reports into the index, with the same rules the
 // phone-side store follows: UIDs and MODSEQ allocated from the folder row
 // under its lock, expunges logged for QRESYNC, sessions woken through the bus.
+import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { FolderCursor, RemoteFolder, RemoteMessage } from "../backends/types.ts";
 import type { ChangeBus } from "../store/bus.ts";
@@ -171,7 +172,23 @@ export async function addMessages(d: IndexWriterDeps, folderId: number, msgs: Re
       messageId: [] as Array<string | null>,
       header: [] as Array<Buffer | null>,
       ref: [] as string[],
+      blob: [] as Array<string | null>,
     };
+    // A backend that indexes by downloading (POP3) hands over the whole
+    // message: it is stored durably in the same transaction as its row.
+    const blobs = fresh.filter((m) => m.raw);
+    if (blobs.length) {
+      await c.query(
+        `INSERT INTO blob (id, size, header_size, data)
+         SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::bytea[]) ON CONFLICT (id) DO NOTHING`,
+        [
+          blobs.map((m) => blobId(m.raw as Buffer)),
+          blobs.map((m) => (m.raw as Buffer).length),
+          blobs.map((m) => m.header?.length ?? 0),
+          blobs.map((m) => m.raw),
+        ],
+      );
+    }
     fresh.forEach((m, i) => {
       const flags = splitFlags(m.flags);
       cols.uid.push(f.uidNext + i);
@@ -186,17 +203,18 @@ export async function addMessages(d: IndexWriterDeps, folderId: number, msgs: Re
       cols.envelope.push(m.envelope ? JSON.stringify(m.envelope) : null);
       cols.body.push(m.bodyStructure ? JSON.stringify(m.bodyStructure) : null);
       cols.messageId.push(m.messageId ?? null);
-      cols.header.push(m.header ?? null);
+      cols.header.push(m.raw ? null : (m.header ?? null));
       cols.ref.push(m.ref);
+      cols.blob.push(m.raw ? blobId(m.raw) : null);
     });
     await c.query(
       `INSERT INTO message (folder_id, uid, modseq, seen, answered, flagged, deleted, draft, keywords, internal_date, size,
-                            envelope, body_structure, message_id, header, backend_ref)
+                            envelope, body_structure, message_id, header, backend_ref, blob_id)
        SELECT $1, v.uid, $2, v.seen, v.answered, v.flagged, v.deleted, v.draft,
-              ARRAY(SELECT json_array_elements_text(v.kw::json)), v.date, v.size, v.env::jsonb, v.body::jsonb, v.mid, v.hdr, v.ref
+              ARRAY(SELECT json_array_elements_text(v.kw::json)), v.date, v.size, v.env::jsonb, v.body::jsonb, v.mid, v.hdr, v.ref, v.blob
        FROM unnest($3::int[], $4::bool[], $5::bool[], $6::bool[], $7::bool[], $8::bool[], $9::text[], $10::timestamptz[],
-                   $11::int[], $12::text[], $13::text[], $14::text[], $15::bytea[], $16::text[])
-            AS v(uid, seen, answered, flagged, deleted, draft, kw, date, size, env, body, mid, hdr, ref)`,
+                   $11::int[], $12::text[], $13::text[], $14::text[], $15::bytea[], $16::text[], $17::text[])
+            AS v(uid, seen, answered, flagged, deleted, draft, kw, date, size, env, body, mid, hdr, ref, blob)`,
       [
         folderId,
         modseq,
@@ -214,6 +232,7 @@ export async function addMessages(d: IndexWriterDeps, folderId: number, msgs: Re
         cols.messageId,
         cols.header,
         cols.ref,
+        cols.blob,
       ],
     );
     await c.query("UPDATE folder SET uid_next = $2, highest_modseq = $3 WHERE id = $1", [
@@ -402,4 +421,8 @@ export async function ensureStandardFolders(d: IndexWriterDeps): Promise<number>
     }
     return created;
   });
+}
+
+function blobId(raw: Buffer): string {
+  return createHash("sha256").update(raw).digest("hex");
 }

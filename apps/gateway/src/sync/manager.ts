@@ -112,6 +112,7 @@ export class SyncManager {
             .query("SELECT pg_notify('postern_events', $1)", [JSON.stringify({ type: "mailbox.ops", mailboxId })])
             .catch(() => {});
       },
+      inboxOpened: () => this.workers.get(mailboxId)?.inboxOpened(),
       fetchBody: async (folderId, uid) => {
         const local = this.workers.get(mailboxId)?.backend;
         return downloadBody(this.o.pool, local ?? (await this.fetchSession(mailboxId)), folderId, uid);

@@ -37,4 +37,6 @@ export interface RemoteHooks {
   opsQueued(): void;
   /** Download a message body the index does not hold yet (StoreError "unavailable" when the backend is down). */
   fetchBody(folderId: number, uid: number): Promise<Buffer>;
+  /** A phone selected INBOX: a backend without push (POP3) is checked now. */
+  inboxOpened?(): void;
 }

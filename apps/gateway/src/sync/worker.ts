@@ -12,7 +12,7 @@ import type { BackendAccount, BackendSession, FolderSync } from "../backends/typ
 import type { Log } from "../log.ts";
 import type { ChangeBus } from "../store/bus.ts";
 import { loadAccount, pollIntervalMs } from "./account.ts";
-import { flushOps, opsWaiting } from "./apply-ops.ts";
+import { flushOps, knownRefs, opsWaiting } from "./apply-ops.ts";
 import {
   addMessages,
   ensureStandardFolders,
@@ -36,6 +36,8 @@ export interface WorkerDeps {
 /** Messages per index write while indexing a folder. */
 const INDEX_BATCH = 500;
 const MAX_BACKOFF_MS = 60_000;
+/** A phone opening INBOX triggers a check of a poll-only backend at most this often. */
+const INBOX_CHECK_MIN_MS = 5000;
 /** After rejected credentials, try again this rarely (an admin must act). */
 const AUTH_RETRY_MS = 5 * 60_000;
 
@@ -48,6 +50,7 @@ export class AccountWorker {
   private inboxDirty = true;
   /** Woken while busy: go round again at once instead of sleeping. */
   private poked = false;
+  private lastInboxCheck = 0;
   private allDirty = true;
   private needFull = true;
   private lastPoll = 0;
@@ -111,8 +114,14 @@ export class AccountWorker {
   }
 
   private async pass(): Promise<void> {
-    const d = { pool: this.deps.pool, bus: this.deps.bus, mailboxId: this.mailboxId, log: this.deps.log };
     if (!this.session) await this.connect();
+    const d = {
+      pool: this.deps.pool,
+      bus: this.deps.bus,
+      mailboxId: this.mailboxId,
+      log: this.deps.log,
+      options: this.account?.options ?? {},
+    };
     const session = this.session as BackendSession;
     if (await opsWaiting(d)) await flushOps(d, session);
     const now = Date.now();
@@ -158,7 +167,14 @@ export class AccountWorker {
     const d = { pool: this.deps.pool, bus: this.deps.bus, mailboxId: this.mailboxId };
     const ref = f.ref as string;
     let reported = 0;
+    const folderless = !session.capabilities.folders;
+    // New messages go into the index batch by batch as the backend hands
+    // them over (a 10,000-message mailbox is never in memory at once) —
+    // except when a changed UIDVALIDITY may force a re-map of everything.
+    const stream = !f.cursor || folderless;
     const r: FolderSync = await session.syncFolder(ref, f.cursor, {
+      known: folderless ? await knownRefs(this.deps.pool, this.mailboxId) : undefined,
+      onMessages: stream ? (batch) => addMessages(d, f.id, batch).then(() => {}) : undefined,
       onProgress: progress
         ? (doneMsgs, totalMsgs) => {
             const t = Date.now();
@@ -177,6 +193,15 @@ export class AccountWorker {
     for (let i = 0; i < added.length; i += INDEX_BATCH) await addMessages(d, f.id, added.slice(i, i + INDEX_BATCH));
     if (r.changed.length) await updateFlags(d, f.id, r.changed);
     await saveCursor(d, f.id, r.cursor);
+  }
+
+  /** A phone opened INBOX: a backend without push (POP3) is checked now, at most every few seconds. */
+  inboxOpened(): void {
+    if (this.session?.capabilities.push) return;
+    if (Date.now() - this.lastInboxCheck < INBOX_CHECK_MIN_MS) return;
+    this.lastInboxCheck = Date.now();
+    this.inboxDirty = true;
+    this.poke();
   }
 
   private async watchInbox(session: BackendSession, folders: IndexFolder[]): Promise<void> {

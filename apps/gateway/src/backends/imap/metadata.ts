@@ -127,7 +127,7 @@ export async function fetchMetadata(
   client: ImapFlow,
   uidValidity: number,
   uids: readonly number[],
-  onBatch: (messages: RemoteMessage[], done: number) => void,
+  onBatch: (messages: RemoteMessage[], done: number) => void | Promise<void>,
 ): Promise<void> {
   for (let i = 0; i < uids.length; i += FETCH_BATCH) {
     const batch = uids.slice(i, i + FETCH_BATCH);
@@ -143,7 +143,7 @@ export async function fetchMetadata(
       .sort((a, b) => a.uid - b.uid);
     merged.clear();
     const attached = await attachedHeaders(client, rows);
-    onBatch(
+    await onBatch(
       rows.map((row) => toRemote(uidValidity, row, attached.get(row.uid))),
       i + batch.length,
     );

@@ -23,6 +23,8 @@ import { formatRef, toNumber } from "./refs.ts";
 
 export interface SyncOptions {
   onProgress?: (done: number, total: number) => void;
+  /** New messages in batches as they are read (then `added` stays empty). */
+  onMessages?: (batch: RemoteMessage[]) => Promise<void>;
 }
 
 interface Snapshot {
@@ -132,11 +134,12 @@ export async function syncFolder(
     client.off("expunge", onExpunge);
   }
 
-  await fetchMetadata(client, snap.uidValidity, newUids, (batch, done) => {
-    for (const m of batch) added.push(m);
+  await fetchMetadata(client, snap.uidValidity, newUids, async (batch, done) => {
+    if (present) for (const m of batch) present.add(m.ref);
+    if (opts.onMessages) await opts.onMessages(batch);
+    else for (const m of batch) added.push(m);
     opts.onProgress?.(done, newUids.length);
   });
-  if (present) for (const m of added) present.add(m.ref);
   const maxUid = newUids.length ? newUids[newUids.length - 1] : 0;
 
   return {
