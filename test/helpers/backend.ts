@@ -76,3 +76,36 @@ export async function direct(dovecot: Dovecot, user: { user: string; password: s
   await c.connect();
   return c;
 }
+
+/** A mailbox whose mail comes from a POP3 maildrop at the test Dovecot (or a proxy in front of it). */
+export async function pop3BackedMailbox(
+  dovecot: Dovecot,
+  user: { user: string; password: string },
+  opts: { port?: number; pollIntervalSeconds?: number; leaveOnServer?: boolean } = {},
+): Promise<BackedMailbox> {
+  const ctx = testContext();
+  const s = uniqueSuffix();
+  const tenant = await createTenant(ctx, { name: `POP ${s}`, slug: `pop-${s}`, domains: [`pop-${s}.example`] });
+  const backend = await addBackend(ctx, {
+    tenantId: tenant.id,
+    kind: "pop3",
+    host: "127.0.0.1",
+    port: opts.port ?? dovecot.pop3Port,
+    security: "starttls",
+    options: {
+      tlsCa: dovecot.certPem,
+      pollIntervalSeconds: opts.pollIntervalSeconds ?? 1,
+      pop3LeaveOnServer: opts.leaveOnServer ?? true,
+    },
+  });
+  const address = `${user.user}@pop-${s}.example`;
+  const mailbox = await addMailbox(ctx, {
+    tenantId: tenant.id,
+    backendId: backend.id,
+    address,
+    login: user.user,
+    password: user.password,
+  });
+  const { password } = await addDevice(ctx, { mailbox: address, name: "Phone" });
+  return { mailboxId: mailbox.id, address, password, backendUser: user.user, backendPassword: user.password };
+}

@@ -62,10 +62,22 @@ describe("postern sync", () => {
     const backend = JSON.parse(b.stdout);
     const row = await testPrisma().backend.findUnique({ where: { id: backend.id } });
     expect(row?.options).toMatchObject({ pollIntervalSeconds: 5 });
-    expect(String((row?.options as { tlsCa?: string }).tlsCa)).toContain("BEGIN CERTIFICATE");
+    expect(String((row?.options as { tlsCa?: string } | undefined)?.tlsCa)).toContain("BEGIN CERTIFICATE");
     const address = `cli@cli-sync-${s}.test`;
     const m = await cli(
-      ["mailbox", "add", "--tenant", `cli-sync-${s}`, "--address", address, "--backend", backend.id, "--login", "cli", "--password-stdin"],
+      [
+        "mailbox",
+        "add",
+        "--tenant",
+        `cli-sync-${s}`,
+        "--address",
+        address,
+        "--backend",
+        backend.id,
+        "--login",
+        "cli",
+        "--password-stdin",
+      ],
       "cli-pass\n",
     );
     expect(m.code).toBe(0);
