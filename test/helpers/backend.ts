@@ -81,7 +81,8 @@ export async function direct(dovecot: Dovecot, user: { user: string; password: s
 export async function pop3BackedMailbox(
   dovecot: Dovecot,
   user: { user: string; password: string },
-  opts: { port?: number; pollIntervalSeconds?: number; leaveOnServer?: boolean } = {},
+  /** `security: "none"` lets a fault-injecting proxy read the commands (loopback only). */
+  opts: { port?: number; pollIntervalSeconds?: number; leaveOnServer?: boolean; security?: "none" | "starttls" } = {},
 ): Promise<BackedMailbox> {
   const ctx = testContext();
   const s = uniqueSuffix();
@@ -91,7 +92,7 @@ export async function pop3BackedMailbox(
     kind: "pop3",
     host: "127.0.0.1",
     port: opts.port ?? dovecot.pop3Port,
-    security: "starttls",
+    security: opts.security ?? "starttls",
     options: {
       tlsCa: dovecot.certPem,
       pollIntervalSeconds: opts.pollIntervalSeconds ?? 1,

@@ -192,6 +192,8 @@ export interface MailStore {
 
   /** Wake-up when the folder changes (the index is the truth; this only wakes). */
   watch(folder: OpenedFolder, listener: () => void): () => void;
+  /** A client started IDLE in this folder: a store that polls a backend may look now. */
+  idling?(folder: OpenedFolder): void;
   /** Per-session end: release watchers and resources. */
   close(): Promise<void>;
 }

@@ -112,6 +112,8 @@ export interface SyncFolderOptions {
 /** A connection to one mailbox at its backend. */
 export interface BackendSession {
   readonly capabilities: BackendCapabilities;
+  /** Least time the server wants between logins (POP3 LOGIN-DELAY); polls are never closer. */
+  readonly loginDelaySeconds?: number | null;
   listFolders(): Promise<RemoteFolder[]>;
   /** What changed in a folder since `cursor` (everything when no cursor). */
   syncFolder(folderRef: string, cursor: FolderCursor | null, opts?: SyncFolderOptions): Promise<FolderSync>;

@@ -90,6 +90,10 @@ export class PgMailStore implements MailStore {
     this.unwatch.add(remove);
     return remove;
   }
+  idling(folder: OpenedFolder): void {
+    // POP3 has no push: a phone waiting on INBOX makes the worker look now.
+    if (folder.name === "INBOX") this.ctx.remote?.inboxOpened?.();
+  }
   async close(): Promise<void> {
     for (const off of [...this.unwatch]) off();
   }

@@ -28,10 +28,13 @@ export interface SyncManagerOptions {
 const LOCK_RETRY_MS = 30_000;
 const FETCH_SESSION_IDLE_MS = 3 * 60_000;
 const EVICT_EVERY_MS = 10 * 60_000;
+/** A non-leader gateway forwards "a phone opened INBOX" at most this often per mailbox. */
+const INBOX_NOTIFY_MIN_MS = 5000;
 
 export class SyncManager {
   private readonly workers = new Map<string, AccountWorker>();
   private readonly fetchers = new Map<string, { session: BackendSession; refresh(): void; close(): Promise<void> }>();
+  private readonly inboxNotified = new Map<string, number>();
   private lockClient: pg.Client | null = null;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -47,6 +50,7 @@ export class SyncManager {
       if (e.type === "mailbox.changed") void this.refresh(e.mailboxId);
       if (e.type === "mailbox.sync") this.workers.get(e.mailboxId)?.poke({ full: true });
       if (e.type === "mailbox.ops") this.workers.get(e.mailboxId)?.poke();
+      if (e.type === "mailbox.inbox") this.workers.get(e.mailboxId)?.inboxOpened();
       // A gateway stopped and let go of its mailboxes: take them over now.
       if (e.type === "sync.released") void this.refresh();
     });
@@ -112,7 +116,17 @@ export class SyncManager {
             .query("SELECT pg_notify('postern_events', $1)", [JSON.stringify({ type: "mailbox.ops", mailboxId })])
             .catch(() => {});
       },
-      inboxOpened: () => this.workers.get(mailboxId)?.inboxOpened(),
+      inboxOpened: () => {
+        const local = this.workers.get(mailboxId);
+        if (local) return local.inboxOpened();
+        // Synced by another gateway: tell it, a few seconds apart at most.
+        const last = this.inboxNotified.get(mailboxId) ?? 0;
+        if (Date.now() - last < INBOX_NOTIFY_MIN_MS) return;
+        this.inboxNotified.set(mailboxId, Date.now());
+        this.o.pool
+          .query("SELECT pg_notify('postern_events', $1)", [JSON.stringify({ type: "mailbox.inbox", mailboxId })])
+          .catch(() => {});
+      },
       fetchBody: async (folderId, uid) => {
         const local = this.workers.get(mailboxId)?.backend;
         return downloadBody(this.o.pool, local ?? (await this.fetchSession(mailboxId)), folderId, uid);

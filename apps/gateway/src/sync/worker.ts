@@ -106,7 +106,7 @@ export class AccountWorker {
         const waiters = this.passWaiters;
         this.passWaiters = [];
         for (const w of waiters) w();
-        await this.idle(this.account ? pollIntervalMs(this.account) - (Date.now() - this.lastPoll) : 60_000);
+        await this.idle(this.account ? this.pollMs() - (Date.now() - this.lastPoll) : 60_000);
       } catch (err) {
         await this.failed(err);
       }
@@ -125,12 +125,12 @@ export class AccountWorker {
     const session = this.session as BackendSession;
     if (await opsWaiting(d)) await flushOps(d, session);
     const now = Date.now();
-    const pollDue = this.account ? now - this.lastPoll >= pollIntervalMs(this.account) : true;
+    const pollDue = this.account ? now - this.lastPoll >= this.pollMs() : true;
     if (this.needFull || pollDue) {
-      if (session.capabilities.folders) {
-        await reconcileFolders(d, await session.listFolders());
-        if ((await ensureStandardFolders(d)) > 0) await flushOps(d, session);
-      }
+      // A folderless backend (POP3) lists only INBOX; its other folders
+      // (standard ones included) are Postern's own, and their ops no-ops.
+      await reconcileFolders(d, await session.listFolders());
+      if ((await ensureStandardFolders(d)) > 0) await flushOps(d, session);
       this.allDirty = true;
     }
     if (!this.allDirty && !this.inboxDirty) return;
@@ -161,6 +161,12 @@ export class AccountWorker {
     this.needFull = false;
     await setSyncState(this.deps.pool, this.mailboxId, { state: "idle", lastSyncAt: new Date(), error: null });
     if (!this.stopWatch && session.capabilities.push) await this.watchInbox(session, folders);
+  }
+
+  /** The account's poll interval, stretched to the server's LOGIN-DELAY. */
+  private pollMs(): number {
+    const base = this.account ? pollIntervalMs(this.account) : 60_000;
+    return Math.max(base, (this.session?.loginDelaySeconds ?? 0) * 1000);
   }
 
   private async syncFolder(session: BackendSession, f: IndexFolder, progress: Omit<Progress, "done" | "total"> | null) {
@@ -198,7 +204,8 @@ export class AccountWorker {
   /** A phone opened INBOX: a backend without push (POP3) is checked now, at most every few seconds. */
   inboxOpened(): void {
     if (this.session?.capabilities.push) return;
-    if (Date.now() - this.lastInboxCheck < INBOX_CHECK_MIN_MS) return;
+    const min = Math.max(INBOX_CHECK_MIN_MS, (this.session?.loginDelaySeconds ?? 0) * 1000);
+    if (Date.now() - this.lastInboxCheck < min) return;
     this.lastInboxCheck = Date.now();
     this.inboxDirty = true;
     this.poke();

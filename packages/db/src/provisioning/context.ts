@@ -20,6 +20,8 @@ export type PosternEvent =
   | { type: "mailbox.sync"; mailboxId: string }
   /** A phone queued changes for a mailbox another gateway syncs. */
   | { type: "mailbox.ops"; mailboxId: string }
+  /** A phone opened INBOX on a gateway that does not sync this mailbox (POP3: check now). */
+  | { type: "mailbox.inbox"; mailboxId: string }
   /** A gateway stopped syncing its mailboxes; another may take them. */
   | { type: "sync.released" }
   | { type: "backend.changed"; backendId: string };

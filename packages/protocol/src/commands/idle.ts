@@ -13,6 +13,7 @@ export const idle = defineCommand({
   async run(session) {
     session.writeLine("+ idling");
     session.idling = true;
+    if (session.selectedView) session.store.idling?.(session.selectedView.folder);
     const started = Date.now();
     let line: Buffer | null = null;
     try {
