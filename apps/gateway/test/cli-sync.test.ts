@@ -88,10 +88,35 @@ describe("postern sync", () => {
     expect(out.folders).toBeGreaterThanOrEqual(6); // INBOX and the special-use folders Postern ensures
   }, 120_000);
 
+  it("links a POP3 backend whose filed messages leave the server", async () => {
+    const s = uniqueSuffix();
+    expect((await cli(["tenant", "create", "--name", `CLI Pop ${s}`, "--json"])).code).toBe(0);
+    const b = await cli([
+      "backend",
+      "add",
+      "--tenant",
+      `cli-pop-${s}`,
+      "--kind",
+      "pop3",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "110",
+      "--pop3-remove-filed",
+      "--json",
+    ]);
+    expect(b.stderr).toBe("");
+    const row = await testPrisma().backend.findUnique({ where: { id: JSON.parse(b.stdout).id } });
+    expect(row).toMatchObject({ kind: "pop3", options: { pop3LeaveOnServer: false } });
+  }, 60_000);
+
   it("refuses bad options and hosted mailboxes with one line", async () => {
     const r = await cli(["backend", "add", "--tenant", "x", "--kind", "imap", "--host", "h", "--poll-interval", "0"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--poll-interval must be/);
+    const k = await cli(["backend", "add", "--tenant", "x", "--kind", "imap", "--host", "h", "--pop3-remove-filed"]);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toMatch(/--pop3-remove-filed is for --kind pop3/);
     const t = await cli(["sync"]);
     expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/exactly one mailbox address/);

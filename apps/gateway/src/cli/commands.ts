@@ -18,6 +18,7 @@ import {
   SECURITIES,
 } from "@postern/db/provisioning";
 import { type CliContext, table } from "./context.ts";
+import { OUTBOX_COMMANDS } from "./outbox.ts";
 import { syncNow } from "./sync.ts";
 
 export { UsageError } from "./errors.ts";
@@ -131,6 +132,10 @@ export const COMMANDS: CommandDef[] = [
       },
       "tls-ca": { type: "string", help: "PEM file of a CA to trust for the backend's certificate (a private CA)" },
       "tls-insecure": { type: "boolean", help: "do not verify the backend's certificate (not recommended)" },
+      "pop3-remove-filed": {
+        type: "boolean",
+        help: "POP3: a message filed to a folder is deleted from the server (default: the server copy stays, hidden from INBOX)",
+      },
     },
     async run(ctx, o) {
       // Options are checked before anything is looked up: a typo is a usage error.
@@ -150,6 +155,10 @@ export const COMMANDS: CommandDef[] = [
           throw new UsageError("--tls-ca must be a PEM certificate file");
       }
       if (o["tls-insecure"]) options.tlsInsecure = true;
+      if (o["pop3-remove-filed"]) {
+        if (o.kind !== "pop3") throw new UsageError("--pop3-remove-filed is for --kind pop3");
+        options.pop3LeaveOnServer = false;
+      }
       const tenant = await getTenant(ctx.prov, String(o.tenant));
       const secret = o["secret-stdin"] ? await readStdin() : undefined;
       const b = await addBackend(ctx.prov, {
@@ -325,6 +334,7 @@ export const COMMANDS: CommandDef[] = [
       );
     },
   },
+  ...OUTBOX_COMMANDS,
 ];
 
 function progressText(p: unknown): string | null {
