@@ -4,6 +4,7 @@
 // but with a keyring of the benchmark's own); and the gateway as a child
 // process (scripts/gateway-process.ts) that finds the same key in the
 // `secret.key` of its data directory, so it can decrypt the backend password.
+// Phase c adds a POP3 backend and a mailbox on it while the gateway runs.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -28,8 +29,22 @@ export interface Postern {
   phone: { address: string; password: string };
   /** Start the gateway; `ready` settles when /readyz answers 200. */
   startGateway(): GatewayChild;
+  /**
+   * Provision a POP3 backend (the Dovecot's POP3, STARTTLS) and a mailbox on
+   * it in the same tenant, as the CLI would. addMailbox's transaction sends
+   * `mailbox.changed`, on which a running gateway starts syncing it.
+   * `committedAt` is performance.now() once addMailbox returned.
+   */
+  addPop3Mailbox(user: { user: string; password: string }): Promise<Pop3Provisioned>;
   details: Record<string, string | number>;
   stop(): Promise<void>;
+}
+
+export interface Pop3Provisioned {
+  mailboxId: string;
+  committedAt: number;
+  /** The addMailbox call, commit included: the most the gateway could have started before `committedAt`. */
+  addMailboxMs: number;
 }
 
 export interface GatewayChild {
@@ -64,8 +79,9 @@ export async function startPostern(opts: {
     await mkdir(dataDir, { recursive: true });
     await writeFile(path.join(dataDir, KEY_FILE), `${secretKey}\n`, { mode: 0o600 });
 
+    const keyring = new Keyring([Buffer.from(secretKey, "base64")]);
     const prisma = createPrisma(db.url);
-    const ctx = { prisma, keyring: new Keyring([Buffer.from(secretKey, "base64")]), actor: "bench" };
+    const ctx = { prisma, keyring, actor: "bench" };
     const provisioned = await (async () => {
       const tenant = await createTenant(ctx, { name: "Sync bench", slug: "sync-bench", domains: ["sync.bench"] });
       const backend = await addBackend(ctx, {
@@ -85,7 +101,7 @@ export async function startPostern(opts: {
         password: opts.backendUser.password,
       });
       const { password } = await addDevice(ctx, { mailbox: address, name: "Bench phone" });
-      return { mailboxId: mailbox.id, phone: { address, password } };
+      return { tenantId: tenant.id, mailboxId: mailbox.id, phone: { address, password } };
     })().finally(() => prisma.$disconnect());
 
     const { command, args } = await gatewayCommand(process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean));
@@ -96,9 +112,40 @@ export async function startPostern(opts: {
       SMTPS_PORT: await freePort(),
       GATEWAY_HTTP_PORT: await freePort(),
     };
+    const { tenantId, ...mailbox } = provisioned;
     return {
       databaseUrl: db.url,
-      ...provisioned,
+      ...mailbox,
+      async addPop3Mailbox(user) {
+        const prisma = createPrisma(db.url);
+        try {
+          const ctx = { prisma, keyring, actor: "bench" };
+          const backend = await addBackend(ctx, {
+            tenantId,
+            kind: "pop3",
+            host: "127.0.0.1",
+            port: opts.dovecot.pop3Port,
+            security: "starttls",
+            options: {
+              tlsCa: opts.dovecot.certPem,
+              pollIntervalSeconds: POLL_INTERVAL_SECONDS,
+              pop3LeaveOnServer: true,
+            },
+          });
+          const started = performance.now();
+          const mailbox = await addMailbox(ctx, {
+            tenantId,
+            backendId: backend.id,
+            address: "pop@sync.bench",
+            login: user.user,
+            password: user.password,
+          });
+          const committedAt = performance.now();
+          return { mailboxId: mailbox.id, committedAt, addMailboxMs: committedAt - started };
+        } finally {
+          await prisma.$disconnect();
+        }
+      },
       startGateway() {
         const gw = launch(command, args, { databaseUrl: db.url, dataDir, ports });
         cleanup.push(() => gw.stop());
@@ -108,6 +155,8 @@ export async function startPostern(opts: {
         gateway: "apps/gateway/dist/main.mjs under node, as npm start runs it (child process)",
         database: "embedded PostgreSQL (not counted in RSS)",
         backend: "IMAP with STARTTLS to Dovecot on loopback",
+        pop3Backend:
+          "phase c: POP3 with STARTTLS to Dovecot on loopback, leave on server, added while the gateway runs",
         pollIntervalSeconds: POLL_INTERVAL_SECONDS,
         phones: "plaintext LOGIN on loopback (POSTERN_PLAINTEXT_LOOPBACK=true)",
       },

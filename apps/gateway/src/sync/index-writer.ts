@@ -176,17 +176,15 @@ export async function addMessages(d: IndexWriterDeps, folderId: number, msgs: Re
     };
     // A backend that indexes by downloading (POP3) hands over the whole
     // message: it is stored durably in the same transaction as its row.
-    const blobs = fresh.filter((m) => m.raw);
-    if (blobs.length) {
+    // One insert per body: a Buffer parameter goes over the wire as binary,
+    // where a bytea[] array would be hex text twice the size.
+    const blobIds = fresh.map((m) => (m.raw ? blobId(m.raw) : null));
+    for (let i = 0; i < fresh.length; i++) {
+      const raw = fresh[i].raw;
+      if (!raw) continue;
       await c.query(
-        `INSERT INTO blob (id, size, header_size, data)
-         SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::bytea[]) ON CONFLICT (id) DO NOTHING`,
-        [
-          blobs.map((m) => blobId(m.raw as Buffer)),
-          blobs.map((m) => (m.raw as Buffer).length),
-          blobs.map((m) => m.header?.length ?? 0),
-          blobs.map((m) => m.raw),
-        ],
+        "INSERT INTO blob (id, size, header_size, data) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+        [blobIds[i], raw.length, fresh[i].header?.length ?? 0, raw],
       );
     }
     fresh.forEach((m, i) => {
@@ -205,7 +203,7 @@ export async function addMessages(d: IndexWriterDeps, folderId: number, msgs: Re
       cols.messageId.push(m.messageId ?? null);
       cols.header.push(m.raw ? null : (m.header ?? null));
       cols.ref.push(m.ref);
-      cols.blob.push(m.raw ? blobId(m.raw) : null);
+      cols.blob.push(blobIds[i]);
     });
     await c.query(
       `INSERT INTO message (folder_id, uid, modseq, seen, answered, flagged, deleted, draft, keywords, internal_date, size,

@@ -60,17 +60,32 @@ export async function syncMaildrop(
   let batch: RemoteMessage[] = [];
   let batchBytes = 0;
   let reported = 0;
+  // A full batch is handed over while the next one downloads: at most one
+  // hand-over in flight and one batch filling, so memory stays at two batches
+  // and neither the server nor the index writer waits for the other.
+  let writing: Promise<void> | null = null;
   const flush = async () => {
+    if (writing) await writing;
+    writing = null;
+    const at = done;
     if (batch.length) {
       const out = batch;
       batch = [];
       batchBytes = 0;
-      if (opts.onMessages) await opts.onMessages(out);
-      else for (const m of out) added.push(m);
+      if (opts.onMessages) {
+        const w: Promise<void> = opts.onMessages(out).then(() => report(at));
+        w.catch(() => {}); // awaited by the next flush, which rethrows
+        writing = w;
+        return;
+      }
+      for (const m of out) added.push(m);
     }
-    if (done > reported) {
-      reported = done;
-      opts.onProgress?.(done, total);
+    report(at);
+  };
+  const report = (at: number) => {
+    if (at > reported) {
+      reported = at;
+      opts.onProgress?.(at, total);
     }
   };
 
@@ -86,6 +101,7 @@ export async function syncMaildrop(
     if (batch.length >= SYNC_BATCH_MESSAGES || batchBytes >= SYNC_BATCH_BYTES) await flush();
   });
   await flush();
+  if (writing) await writing;
 
   return { cursor: { ...POP3_CURSOR }, reset: false, added, changed: [], removed: [], present };
 }
