@@ -1,12 +1,14 @@
 // A mailbox whose mail lives at a real Dovecot (test/helpers/dovecot.ts),
-// provisioned the way an admin would: tenant, IMAP backend, mailbox with the
-// backend login, device for the phone.
+// provisioned the way an admin would: tenant, IMAP or POP3 backend, mailbox
+// with the backend login, device for the phone. And what the backend really
+// holds: a client straight to Dovecot's IMAP, poplib at its POP3.
 import { addBackend, addDevice, addMailbox, createTenant } from "@postern/db/provisioning";
 import { uniqueSuffix } from "@postern/db/seed";
 import { ImapFlow } from "imapflow";
 import { testContext, testPrisma } from "./db.ts";
 import type { Dovecot } from "./dovecot.ts";
 import { eventually } from "./ports.ts";
+import { python } from "./python.ts";
 
 export interface BackedMailbox {
   mailboxId: string;
@@ -109,4 +111,23 @@ export async function pop3BackedMailbox(
   });
   const { password } = await addDevice(ctx, { mailbox: address, name: "Phone" });
   return { mailboxId: mailbox.id, address, password, backendUser: user.user, backendPassword: user.password };
+}
+
+/** The Message-IDs (sorted) the POP3 maildrop holds now, read by Python's poplib ("?" for a message without one). */
+export async function pop3Ids(dovecot: Dovecot, user: { user: string; password: string }): Promise<string[]> {
+  const out = await python(
+    `
+import poplib, sys, re
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]))
+p.user(sys.argv[2]); p.pass_(sys.argv[3])
+n = p.stat()[0]
+for i in range(1, n + 1):
+    head = b"\\n".join(p.top(i, 0)[1]).decode("latin1")
+    m = re.search(r"^Message-ID:\\s*(\\S+)", head, re.I | re.M)
+    print(m.group(1) if m else "?")
+p.quit()
+`,
+    [dovecot.pop3Port, user.user, user.password],
+  );
+  return out.split("\n").filter(Boolean).sort();
 }

@@ -1,8 +1,7 @@
 // isync's mbsync (a client nobody here wrote) keeps a local Maildir and a
 // Postern mailbox in two-way sync: folders, messages and flags both ways,
 // deletions both ways, and a sync with nothing to do changes nothing.
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { seedMailbox } from "@postern/db/seed";
@@ -11,6 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testContext } from "../../../test/helpers/db.ts";
 import { startTestGateway } from "../../../test/helpers/gateway.ts";
 import { type Account, imapflow, message } from "../../../test/helpers/imap.ts";
+import {
+  gatewaySide,
+  maildirFile,
+  maildirFiles,
+  maildirSide,
+  mbsync,
+  putLocal,
+  rcFile,
+  type Snapshot,
+  STANDARD,
+} from "../../../test/helpers/mbsync.ts";
 
 let gw: Awaited<ReturnType<typeof startTestGateway>>;
 let tmp: string;
@@ -23,127 +33,6 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-/** Folder → Message-ID → Maildir flag letters (sorted): D Draft, F Flagged, R Answered, S Seen, T Deleted. */
-type Snapshot = Record<string, Record<string, string>>;
-
-const LETTER: Record<string, string> = {
-  "\\Draft": "D",
-  "\\Flagged": "F",
-  "\\Answered": "R",
-  "\\Seen": "S",
-  "\\Deleted": "T",
-};
-
-const sortFlags = (s: string) => [...s].sort().join("");
-
-function rcFile(acct: Account, maildir: string): string {
-  return [
-    "IMAPAccount postern",
-    "Host 127.0.0.1",
-    `Port ${gw.ports.imaps}`,
-    `User ${acct.address}`,
-    `Pass ${acct.password}`,
-    "SSLType IMAPS",
-    `CertificateFile ${gw.tls.certPath}`,
-    "",
-    "IMAPStore postern-far",
-    "Account postern",
-    "",
-    "MaildirStore local-near",
-    `Path ${maildir}/`,
-    `Inbox ${maildir}/INBOX`,
-    "SubFolders Verbatim",
-    "",
-    "Channel phone",
-    "Far :postern-far:",
-    "Near :local-near:",
-    "Patterns *",
-    "Create Both",
-    "Expunge Both",
-    "SyncState *",
-    "",
-  ].join("\n");
-}
-
-interface SyncRun {
-  output: string;
-  /** The last progress line: far/near counters of new, flag-changed and deleted messages. */
-  stats: { far: number[]; near: number[] };
-}
-
-/**
- * Run `mbsync -a`. It prints its counters only on a terminal, so it runs
- * under script(1) with a pseudo-terminal.
- */
-function mbsync(rc: string): Promise<SyncRun> {
-  return new Promise((resolve, reject) => {
-    execFile("script", ["-qec", `mbsync -c '${rc}' -a`, "/dev/null"], { timeout: 60_000 }, (err, stdout) => {
-      const output = stdout.toString();
-      if (err) return reject(new Error(`mbsync failed (${err.message}):\n${output}`));
-      const last =
-        output
-          .split("\r")
-          .filter((l) => /^C: /.test(l.trim()))
-          .at(-1) ?? "";
-      const m = /F: \+(\d+)\/\d+ \*(\d+)\/\d+ #(\d+)\/\d+\s+N: \+(\d+)\/\d+ \*(\d+)\/\d+ #(\d+)\/\d+/.exec(last);
-      if (!m) return reject(new Error(`no counters in mbsync output:\n${output}`));
-      // A sync that had to warn (lost track of a message, a refused command) is not a clean sync.
-      if (/warning|error/i.test(output)) return reject(new Error(`mbsync complained:\n${output}`));
-      const n = m.slice(1).map(Number);
-      resolve({ output, stats: { far: n.slice(0, 3), near: n.slice(3) } });
-    });
-  });
-}
-
-// --- the Maildir side ---
-
-async function maildirFolders(root: string, rel = ""): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await readdir(path.join(root, rel), { withFileTypes: true });
-  if (entries.some((e) => e.isDirectory() && e.name === "cur")) out.push(rel);
-  for (const e of entries)
-    if (e.isDirectory() && !["cur", "new", "tmp"].includes(e.name))
-      out.push(...(await maildirFolders(root, rel ? `${rel}/${e.name}` : e.name)));
-  return out;
-}
-
-/** Every message file of the Maildir, relative paths, sorted. */
-async function maildirFiles(root: string): Promise<string[]> {
-  const files: string[] = [];
-  for (const f of await maildirFolders(root))
-    for (const sub of ["cur", "new"])
-      for (const name of await readdir(path.join(root, f, sub))) files.push(`${f}/${sub}/${name}`);
-  return files.sort();
-}
-
-const messageIdOf = (raw: string) => /^message-id:\s*(\S+)/im.exec(raw.split(/\r?\n\r?\n/)[0])?.[1] ?? "";
-const maildirFlags = (file: string) => sortFlags(/:2,([A-Za-z]*)$/.exec(file)?.[1] ?? "");
-
-async function maildirSide(root: string): Promise<Snapshot> {
-  const snap: Snapshot = {};
-  for (const f of await maildirFolders(root)) snap[f] = {};
-  for (const file of await maildirFiles(root)) {
-    const folder = file.replace(/\/(cur|new)\/[^/]+$/, "");
-    const id = messageIdOf(await readFile(path.join(root, file), "utf8"));
-    snap[folder][id] = maildirFlags(file);
-  }
-  return snap;
-}
-
-/** The file holding a message, by Message-ID. */
-async function maildirFile(root: string, messageId: string): Promise<string> {
-  for (const file of await maildirFiles(root))
-    if (messageIdOf(await readFile(path.join(root, file), "utf8")) === messageId) return path.join(root, file);
-  throw new Error(`${messageId} not in the Maildir`);
-}
-
-async function putLocal(root: string, folder: string, sub: "cur" | "new", id: string, flags: string) {
-  const dir = path.join(root, folder);
-  for (const d of ["cur", "new", "tmp"]) await mkdir(path.join(dir, d), { recursive: true });
-  const name = `${Date.now()}.${id}.phone${sub === "cur" ? `:2,${flags}` : ""}`;
-  await writeFile(path.join(dir, sub, name), message({ subject: `local ${id}`, messageId: `<${id}@local.test>` }));
-}
-
 // --- the Postern side, seen through imapflow ---
 
 async function withClient<T>(acct: Account, fn: (c: ImapFlow) => Promise<T>): Promise<T> {
@@ -153,26 +42,6 @@ async function withClient<T>(acct: Account, fn: (c: ImapFlow) => Promise<T>): Pr
   } finally {
     await c.logout();
   }
-}
-
-async function posternSide(acct: Account): Promise<Snapshot> {
-  return withClient(acct, async (c) => {
-    const snap: Snapshot = {};
-    for (const box of await c.list()) {
-      snap[box.path] = {};
-      const lock = await c.getMailboxLock(box.path, { readOnly: true });
-      try {
-        if (c.mailbox && c.mailbox.exists > 0)
-          for await (const m of c.fetch("1:*", { envelope: true, flags: true }))
-            snap[box.path][m.envelope?.messageId ?? ""] = sortFlags(
-              [...(m.flags ?? [])].map((f) => LETTER[f] ?? "").join(""),
-            );
-      } finally {
-        lock.release();
-      }
-    }
-    return snap;
-  });
 }
 
 async function posternStatus(acct: Account) {
@@ -206,15 +75,13 @@ async function posternChange(
   });
 }
 
-const STANDARD = { Archive: {}, Drafts: {}, Junk: {}, Sent: {}, Trash: {} };
-
 describe("mbsync two-way sync with a local Maildir", () => {
   it("syncs folders, messages and flags both ways, converges after changes, and then is a no-op", async () => {
     const acct = await seedMailbox(testContext());
     const root = path.join(tmp, acct.mailboxId);
     await mkdir(root);
     const rc = path.join(tmp, `${acct.mailboxId}.rc`);
-    await writeFile(rc, rcFile(acct, root));
+    await writeFile(rc, rcFile(gw, acct, root));
 
     // The phone's mailbox on Postern: a folder tree and messages with flags.
     await withClient(acct, async (c) => {
@@ -231,9 +98,10 @@ describe("mbsync two-way sync with a local Maildir", () => {
       await put("Sent", "s1", ["\\Seen"]);
     });
     // The local Maildir: a folder Postern does not have, and one in INBOX.
-    await putLocal(root, "Local", "cur", "l1", "FS");
-    await putLocal(root, "Local", "new", "l2", "");
-    await putLocal(root, "INBOX", "cur", "i1", "RS");
+    const local = (id: string) => message({ subject: `local ${id}`, messageId: `<${id}@local.test>` });
+    await putLocal(root, "Local", local("l1"), "FS");
+    await putLocal(root, "Local", local("l2"));
+    await putLocal(root, "INBOX", local("i1"), "RS");
 
     // First sync: everything meets.
     const first = await mbsync(rc);
@@ -252,7 +120,7 @@ describe("mbsync two-way sync with a local Maildir", () => {
       Sent: { "<s1@postern.test>": "S" },
       Local: { "<l1@local.test>": "FS", "<l2@local.test>": "" },
     };
-    expect(await posternSide(acct)).toEqual(expected);
+    expect(await gatewaySide(gw, acct)).toEqual(expected);
     expect(await maildirSide(root)).toEqual(expected);
 
     // Changes on both sides: the phone reads m2 and deletes m4; Postern
@@ -279,7 +147,7 @@ describe("mbsync two-way sync with a local Maildir", () => {
       Local: { "<l1@local.test>": "S", "<l2@local.test>": "" },
     };
     expect(await maildirSide(root)).toEqual(expected);
-    expect(await posternSide(acct)).toEqual(expected);
+    expect(await gatewaySide(gw, acct)).toEqual(expected);
 
     // A sync right after has nothing to do, and does nothing.
     const statusBefore = await posternStatus(acct);
@@ -289,6 +157,6 @@ describe("mbsync two-way sync with a local Maildir", () => {
     expect(third.stats, third.output).toEqual({ far: [0, 0, 0], near: [0, 0, 0] });
     expect(await maildirFiles(root)).toEqual(filesBefore);
     expect(await posternStatus(acct)).toEqual(statusBefore);
-    expect(await posternSide(acct)).toEqual(expected);
+    expect(await gatewaySide(gw, acct)).toEqual(expected);
   }, 120_000);
 });

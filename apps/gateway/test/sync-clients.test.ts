@@ -3,8 +3,8 @@
 // to the backend), and isync's mbsync keeping a local Maildir in two-way sync
 // through the gateway. A client connected straight to Dovecot checks what
 // the backend really holds.
-import { execFile, spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -15,6 +15,16 @@ import { testPrisma } from "../../../test/helpers/db.ts";
 import { type Dovecot, startDovecot } from "../../../test/helpers/dovecot.ts";
 import { startTestGateway } from "../../../test/helpers/gateway.ts";
 import { message } from "../../../test/helpers/imap.ts";
+import {
+  maildirFiles,
+  maildirSide,
+  mbsync,
+  putLocal,
+  rcFile,
+  type Snapshot,
+  STANDARD,
+  setLocalFlags,
+} from "../../../test/helpers/mbsync.ts";
 import { eventually } from "../../../test/helpers/ports.ts";
 
 let dovecot: Dovecot;
@@ -237,94 +247,11 @@ describe("imaplib as the phone", () => {
 
 // --- mbsync with a local Maildir ---
 
-type Snapshot = Record<string, Record<string, string>>;
-
-function rcFile(acct: { address: string; password: string }, maildir: string): string {
-  return [
-    "IMAPAccount postern",
-    "Host 127.0.0.1",
-    `Port ${gw.ports.imaps}`,
-    `User ${acct.address}`,
-    `Pass ${acct.password}`,
-    "SSLType IMAPS",
-    `CertificateFile ${gw.tls.certPath}`,
-    "",
-    "IMAPStore postern-far",
-    "Account postern",
-    "",
-    "MaildirStore local-near",
-    `Path ${maildir}/`,
-    `Inbox ${maildir}/INBOX`,
-    "SubFolders Verbatim",
-    "",
-    "Channel phone",
-    "Far :postern-far:",
-    "Near :local-near:",
-    "Patterns *",
-    "Create Both",
-    "Expunge Both",
-    "SyncState *",
-    "",
-  ].join("\n");
-}
-
-/**
- * Run `mbsync -a` and return its last counters: far/near × new, flag-changed,
- * deleted. It prints them only on a terminal, hence script(1).
- */
-function mbsync(rc: string): Promise<{ output: string; far: number[]; near: number[] }> {
-  return new Promise((resolve, reject) => {
-    execFile("script", ["-qec", `mbsync -c '${rc}' -a`, "/dev/null"], { timeout: 60_000 }, (err, stdout) => {
-      const output = stdout.toString();
-      if (err) return reject(new Error(`mbsync failed (${err.message}):\n${output}`));
-      const last = output
-        .split("\r")
-        .filter((l) => /^C: /.test(l.trim()))
-        .at(-1);
-      const m = /F: \+(\d+)\/\d+ \*(\d+)\/\d+ #(\d+)\/\d+\s+N: \+(\d+)\/\d+ \*(\d+)\/\d+ #(\d+)\/\d+/.exec(last ?? "");
-      if (!m) return reject(new Error(`no counters in mbsync output:\n${output}`));
-      if (/warning|error/i.test(output)) return reject(new Error(`mbsync complained:\n${output}`));
-      const n = m.slice(1).map(Number);
-      resolve({ output, far: n.slice(0, 3), near: n.slice(3) });
-    });
-  });
-}
-
-const messageIdOf = (raw: string) => /^message-id:\s*(\S+)/im.exec(raw.split(/\r?\n\r?\n/)[0])?.[1] ?? "";
-
-async function maildirFiles(root: string): Promise<string[]> {
-  const files: string[] = [];
-  for (const e of await readdir(root, { recursive: true, withFileTypes: true }))
-    if (e.isFile() && /\/(cur|new)$/.test(e.parentPath)) files.push(path.join(e.parentPath, e.name));
-  return files.sort();
-}
-
-async function maildirSide(root: string): Promise<Snapshot> {
-  const snap: Snapshot = {};
-  for (const e of await readdir(root, { recursive: true, withFileTypes: true }))
-    if (e.isDirectory() && e.name === "cur") snap[path.relative(root, e.parentPath)] = {};
-  for (const file of await maildirFiles(root)) {
-    const folder = path.relative(root, path.dirname(path.dirname(file)));
-    const flags = /:2,([A-Za-z]*)$/.exec(file)?.[1] ?? "";
-    snap[folder][messageIdOf(await readFile(file, "utf8"))] = [...flags].sort().join("");
-  }
-  return snap;
-}
-
 async function dovecotSide(c: ImapFlow): Promise<Snapshot> {
   const snap: Snapshot = {};
   for (const box of await c.list()) snap[box.path] = (await atDovecot(c, box.path)) ?? {};
   return snap;
 }
-
-async function setLocalFlags(root: string, messageId: string, flags: string): Promise<void> {
-  for (const file of await maildirFiles(root))
-    if (messageIdOf(await readFile(file, "utf8")) === messageId)
-      return rename(file, file.replace(/:2,[A-Za-z]*$/, `:2,${flags}`));
-  throw new Error(`${messageId} not in the Maildir`);
-}
-
-const STANDARD = { Archive: {}, Drafts: {}, Junk: {}, Sent: {}, Trash: {} };
 
 describe("mbsync as the phone", () => {
   it("syncs a local Maildir with the backend both ways through the gateway, once, and then has nothing to do", async () => {
@@ -340,18 +267,14 @@ describe("mbsync as the phone", () => {
     const other = await direct(dovecot, user);
     const root = path.join(tmp, "mbsync");
     const rc = path.join(tmp, "mbsync.rc");
-    await writeFile(rc, rcFile({ address: mb.address, password: mb.password }, root));
+    await writeFile(rc, rcFile(gw, { address: mb.address, password: mb.password }, root));
     // A message written on the device: flagged, in the local INBOX.
-    for (const d of ["cur", "new", "tmp"]) await mkdir(path.join(root, "INBOX", d), { recursive: true });
-    await writeFile(
-      path.join(root, "INBOX", "cur", `${Date.now()}.l1.phone:2,F`),
-      message({ subject: "l1", messageId: "<l1@local.test>" }),
-    );
+    await putLocal(root, "INBOX", message({ subject: "l1", messageId: "<l1@local.test>" }), "F");
 
     try {
       // First run: Dovecot's mail comes down, the local message goes up.
       const first = await mbsync(rc);
-      expect({ far: first.far, near: first.near }, first.output).toEqual({ far: [1, 0, 0], near: [3, 0, 0] });
+      expect(first.stats, first.output).toEqual({ far: [1, 0, 0], near: [3, 0, 0] });
       let expected: Snapshot = {
         ...STANDARD,
         INBOX: { "<d1@dovecot.test>": "", "<d2@dovecot.test>": "S", "<l1@local.test>": "F" },
@@ -372,14 +295,14 @@ describe("mbsync as the phone", () => {
       };
       expect(await l1()).toHaveLength(1);
       const again = await mbsync(rc);
-      expect({ far: again.far, near: again.near }, again.output).toEqual({ far: [0, 0, 0], near: [0, 0, 0] });
+      expect(again.stats, again.output).toEqual({ far: [0, 0, 0], near: [0, 0, 0] });
 
       // Flags changed on the device: d1 read and flagged, d2 answered, l1 unflagged.
       await setLocalFlags(root, "<d1@dovecot.test>", "FS");
       await setLocalFlags(root, "<d2@dovecot.test>", "RS");
       await setLocalFlags(root, "<l1@local.test>", "");
       const flagsRun = await mbsync(rc);
-      expect({ far: flagsRun.far, near: flagsRun.near }, flagsRun.output).toEqual({ far: [0, 3, 0], near: [0, 0, 0] });
+      expect(flagsRun.stats, flagsRun.output).toEqual({ far: [0, 3, 0], near: [0, 0, 0] });
       expected = {
         ...expected,
         INBOX: { "<d1@dovecot.test>": "FS", "<d2@dovecot.test>": "RS", "<l1@local.test>": "" },
@@ -397,7 +320,7 @@ describe("mbsync as the phone", () => {
       await settled(mb.mailboxId);
       const filesBefore = await maildirFiles(root);
       const last = await mbsync(rc);
-      expect({ far: last.far, near: last.near }, last.output).toEqual({ far: [0, 0, 0], near: [0, 0, 0] });
+      expect(last.stats, last.output).toEqual({ far: [0, 0, 0], near: [0, 0, 0] });
       expect(await maildirFiles(root)).toEqual(filesBefore);
       expect(await maildirSide(root)).toEqual(expected);
       expect(await dovecotSide(other)).toEqual(expected);

@@ -3,7 +3,7 @@
 // the check of what the POP3 server really holds.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeMaildir } from "../../../bench/imap/maildir.ts";
-import { pop3BackedMailbox, synced } from "../../../test/helpers/backend.ts";
+import { pop3BackedMailbox, pop3Ids, synced } from "../../../test/helpers/backend.ts";
 import { testPrisma } from "../../../test/helpers/db.ts";
 import { type Dovecot, startDovecot } from "../../../test/helpers/dovecot.ts";
 import { startTestGateway } from "../../../test/helpers/gateway.ts";
@@ -28,23 +28,7 @@ beforeAll(async () => {
 afterAll(() => dovecot?.stop());
 
 /** The Message-IDs the POP3 server holds now, read by Python's poplib. */
-async function onServer(user: { user: string; password: string }): Promise<string[]> {
-  const out = await python(
-    `
-import poplib, sys, re
-p = poplib.POP3("127.0.0.1", int(sys.argv[1]))
-p.user(sys.argv[2]); p.pass_(sys.argv[3])
-n = p.stat()[0]
-for i in range(1, n + 1):
-    head = b"\\n".join(p.top(i, 0)[1]).decode("latin1")
-    m = re.search(r"^Message-ID:\\s*(\\S+)", head, re.I | re.M)
-    print(m.group(1) if m else "?")
-p.quit()
-`,
-    [dovecot.pop3Port, user.user, user.password],
-  );
-  return out.split("\n").filter(Boolean).sort();
-}
+const onServer = (user: { user: string; password: string }) => pop3Ids(dovecot, user);
 
 describe("POP3 backend", () => {
   it("new mail reaches an IDLE-ing phone within a poll; read, flag, file and delete match on a second phone; the delete reaches the server", async () => {
@@ -85,7 +69,8 @@ describe("POP3 backend", () => {
         lock.release();
       }
       // Deleted on the phone → DELE at the server; filed with "leave on server" → still there.
-      await eventually(async () => !(await onServer(USERS[0])).includes("<old@pop1>"), 10_000, "DELE at the server");
+      // A delete waits POP3_DELETE_GRACE_MS (an upload of the same message may take it back), then DELE.
+      await eventually(async () => !(await onServer(USERS[0])).includes("<old@pop1>"), 30_000, "DELE at the server");
       expect(await onServer(USERS[0])).toEqual(["<new@pop1>"]);
       // The filed message is hidden from INBOX, not indexed twice.
       await phone.noop().catch(() => {});
@@ -196,7 +181,7 @@ M.logout()
           const op = await testPrisma().pendingOp.findFirst({ where: { mailboxId: mb.mailboxId, kind: "expunge" } });
           return proxy.cuts > 0 && !!op && op.attempts >= 1 && op.state === "pending";
         },
-        10_000,
+        30_000,
         "an expunge attempt cut before QUIT",
       );
       // POP3 commits at QUIT only: the server still has it, and the op waits.

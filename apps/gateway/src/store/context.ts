@@ -31,4 +31,6 @@ export interface StoreContext {
    * pending operations and missing bodies are downloaded on demand.
    */
   remote?: RemoteHooks;
+  /** The backend has one maildrop and no folders or flags (POP3): folders are Postern's own. */
+  folderless?: boolean;
 }

@@ -38,6 +38,7 @@ export class StoreFactory {
       meta: this.meta,
       parts: this.parts,
       remote: backendKind === "hosted" ? undefined : this.deps.remote(mailboxId),
+      folderless: backendKind === "pop3",
     });
   }
 

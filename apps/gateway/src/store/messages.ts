@@ -17,7 +17,7 @@ import {
   toCrlf,
 } from "@postern/protocol";
 import type pg from "pg";
-import { queueOp } from "../sync/ops.ts";
+import { type OpPayload, POP3_DELETE_GRACE_MS, queueOp } from "../sync/ops.ts";
 import type { StoreContext } from "./context.ts";
 import { FLAGS_SELECT, flagsFromRow, splitFlags, storeSql } from "./flags.ts";
 import { CachedMessage } from "./meta-cache.ts";
@@ -354,7 +354,7 @@ async function expungeUids(
   folderId: number,
   uids: number[] | null,
   onlyDeleted: boolean,
-): Promise<{ uids: number[]; refs: string[]; modseq: number }> {
+): Promise<{ uids: number[]; refs: string[]; messageIds: Array<string | null>; modseq: number }> {
   const f = await lockFolder(c, folderId);
   const modseq = f.highestModseq + 1;
   const conds = ["folder_id = $1"];
@@ -365,20 +365,22 @@ async function expungeUids(
     conds.push(`uid = ANY($${params.length}::int[])`);
   }
   const del = await c.query({
-    text: `DELETE FROM message WHERE ${conds.join(" AND ")} RETURNING uid, backend_ref`,
+    text: `DELETE FROM message WHERE ${conds.join(" AND ")} RETURNING uid, backend_ref, message_id`,
     values: params,
     rowMode: "array",
   });
   const gone = del.rows.map((r: unknown[]) => r[0] as number).sort((a: number, b: number) => a - b);
-  const refs = del.rows.map((r: unknown[]) => r[1] as string | null).filter((x: string | null): x is string => !!x);
-  if (!gone.length) return { uids: [], refs: [], modseq: 0 };
+  const withRef = del.rows.filter((r: unknown[]) => !!r[1]);
+  const refs = withRef.map((r: unknown[]) => r[1] as string);
+  const messageIds = withRef.map((r: unknown[]) => (r[2] as string | null) ?? null);
+  if (!gone.length) return { uids: [], refs: [], messageIds: [], modseq: 0 };
   await c.query(
     `INSERT INTO expunge_log (folder_id, uid, modseq) SELECT $1, u, $3 FROM unnest($2::int[]) u
      ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq`,
     [folderId, gone, modseq],
   );
   await c.query("UPDATE folder SET highest_modseq = $2 WHERE id = $1", [folderId, modseq]);
-  return { uids: gone, refs, modseq };
+  return { uids: gone, refs, messageIds, modseq };
 }
 
 export async function expunge(ctx: StoreContext, folder: OpenedFolder, uids?: ArrayLike<number>): Promise<number[]> {
@@ -386,8 +388,16 @@ export async function expunge(ctx: StoreContext, folder: OpenedFolder, uids?: Ar
     const done = await expungeUids(c, folder.id, uids ? toIntArray(uids) : null, true);
     // Messages not at the backend yet need no op: their own pending op
     // (append, copy) finds the row gone and does nothing.
-    if (ctx.remote && done.refs.length)
-      await queueOp(c, ctx.mailboxId, { kind: "expunge", folderId: folder.id, refs: done.refs });
+    if (ctx.remote && done.refs.length) {
+      if (ctx.folderless)
+        await queueOp(
+          c,
+          ctx.mailboxId,
+          { kind: "expunge", folderId: folder.id, refs: done.refs, messageIds: done.messageIds },
+          POP3_DELETE_GRACE_MS,
+        );
+      else await queueOp(c, ctx.mailboxId, { kind: "expunge", folderId: folder.id, refs: done.refs });
+    }
     return done;
   });
   if (r.modseq) ctx.bus.publish(folder.id, r.modseq);
@@ -418,10 +428,11 @@ export async function append(
     const f = await lockFolder(c, folderId);
     const uid = f.uidNext;
     const modseq = f.highestModseq + 1;
+    const ref = ctx.folderless ? await takeBackDelete(c, ctx.mailboxId, analysis.messageId) : null;
     await c.query(
       `INSERT INTO message (folder_id, uid, modseq, seen, answered, flagged, deleted, draft, keywords,
-                            internal_date, size, envelope, body_structure, message_id, blob_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+                            internal_date, size, envelope, body_structure, message_id, blob_id, backend_ref)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
         folderId,
         uid,
@@ -438,10 +449,12 @@ export async function append(
         JSON.stringify(analysis.bodyStructure),
         analysis.messageId,
         blobId,
+        ref,
       ],
     );
     await c.query("UPDATE folder SET uid_next = $2, highest_modseq = $3 WHERE id = $1", [folderId, uid + 1, modseq]);
-    if (ctx.remote) await queueOp(c, ctx.mailboxId, { kind: "append", folderId, uid });
+    // A folderless backend takes no uploads: the message is Postern's own.
+    if (ctx.remote && !ctx.folderless) await queueOp(c, ctx.mailboxId, { kind: "append", folderId, uid });
     return { folderId, uidValidity: f.uidValidity, uid, modseq };
   });
   ctx.bus.publish(r.folderId, r.modseq);
@@ -497,4 +510,39 @@ export async function vanished(
     params,
   );
   return r.map((x) => x[0] as number);
+}
+
+/**
+ * Filing by upload on a POP3 mailbox (delete from INBOX, APPEND to a
+ * folder — how mbsync and other Maildir syncers move mail): when a delete
+ * of a message with this Message-ID is still waiting to be sent, and the
+ * backend keeps filed mail on the server (the default), the delete is taken
+ * back and the uploaded copy is bound to the server's message — exactly as
+ * if it had been MOVEd. Returns that message's ref.
+ */
+async function takeBackDelete(c: pg.PoolClient, mailboxId: string, messageId: string | null): Promise<string | null> {
+  if (!messageId) return null;
+  const r = await c.query(
+    `SELECT p.id, p.payload FROM pending_op p
+     JOIN mailbox m ON m.id = p.mailbox_id JOIN backend b ON b.id = m.backend_id
+     WHERE p.mailbox_id = $1 AND p.kind = 'expunge' AND p.state = 'pending'
+       AND p.payload->'messageIds' @> jsonb_build_array($2::text)
+       AND coalesce((b.options->>'pop3LeaveOnServer')::boolean, true)
+     ORDER BY p.id LIMIT 1 FOR UPDATE OF p`,
+    [mailboxId, messageId],
+  );
+  if (!r.rowCount) return null;
+  const op = r.rows[0].payload as Extract<OpPayload, { kind: "expunge" }>;
+  const i = (op.messageIds ?? []).indexOf(messageId);
+  const ref = op.refs[i];
+  if (i < 0 || !ref) return null;
+  const refs = op.refs.filter((_, j) => j !== i);
+  const messageIds = (op.messageIds ?? []).filter((_, j) => j !== i);
+  if (refs.length)
+    await c.query("UPDATE pending_op SET payload = $2, updated_at = now() WHERE id = $1", [
+      r.rows[0].id,
+      JSON.stringify({ ...op, refs, messageIds }),
+    ]);
+  else await c.query("DELETE FROM pending_op WHERE id = $1", [r.rows[0].id]);
+  return ref;
 }

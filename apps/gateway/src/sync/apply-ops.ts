@@ -63,10 +63,15 @@ export async function flushOps(d: ApplyDeps, session: BackendSession): Promise<n
     // Order matters more than speed: a backed-off op holds the ones after it.
     if (!op.due) return applied;
     const retry = op.state === "running" || op.attempts > 0;
-    await d.pool.query(
-      "UPDATE pending_op SET state = 'running', attempts = attempts + 1, updated_at = now() WHERE id = $1",
+    // The payload is read again as the op is claimed: a phone's APPEND may
+    // have changed it (a POP3 delete taken back) or removed it meanwhile.
+    const claimed = await d.pool.query(
+      `UPDATE pending_op SET state = 'running', attempts = attempts + 1, updated_at = now()
+       WHERE id = $1 AND state IN ('pending', 'running') RETURNING payload`,
       [op.id],
     );
+    if (!claimed.rowCount) continue;
+    op.payload = claimed.rows[0].payload;
     try {
       await applyOne(d, session, op.payload, retry);
       await d.pool.query("DELETE FROM pending_op WHERE id = $1", [op.id]);
@@ -97,6 +102,16 @@ export async function flushOps(d: ApplyDeps, session: BackendSession): Promise<n
       if (op.payload.kind === "flags") await clearDirty(d, op.payload.folderId, op.payload.uids, op.id);
     }
   }
+}
+
+/** Milliseconds until the first op in line is due (null: none waiting). */
+export async function nextOpDueMs(d: ApplyDeps): Promise<number | null> {
+  const r = await d.pool.query(
+    `SELECT greatest(0, extract(epoch FROM next_attempt_at - now()) * 1000)::float8 AS ms FROM pending_op
+     WHERE mailbox_id = $1 AND state IN ('pending', 'running') ORDER BY id LIMIT 1`,
+    [d.mailboxId],
+  );
+  return r.rowCount ? Number(r.rows[0].ms) : null;
 }
 
 /** Whether ops are waiting (used to decide whether a flush is due). */

@@ -17,17 +17,33 @@ export type OpPayload =
       destFolderId: number;
       destUids: number[];
     }
-  | { kind: "expunge"; folderId: number; refs: string[] }
+  | {
+      kind: "expunge";
+      folderId: number;
+      refs: string[];
+      /** Folderless backends (POP3): the Message-ID of each ref, so a re-upload can take the delete back. */
+      messageIds?: Array<string | null>;
+    }
   | { kind: "append"; folderId: number; uid: number }
   | { kind: "folder_create"; name: string }
   | { kind: "folder_rename"; from: string; to: string }
   | { kind: "folder_delete"; name: string; ref: string | null };
 
-/** Record an intent inside the caller's transaction. */
-export async function queueOp(c: pg.PoolClient, mailboxId: string, payload: OpPayload): Promise<void> {
+/**
+ * How long a POP3 delete waits before it is sent. DELE cannot be taken
+ * back, and clients that file by upload (mbsync and other Maildir syncers:
+ * delete from INBOX, then APPEND to the folder) do the delete first; an
+ * APPEND of the same Message-ID within this time takes it back instead
+ * (store/messages.ts `append`).
+ */
+export const POP3_DELETE_GRACE_MS = 15_000;
+
+/** Record an intent inside the caller's transaction; `delayMs` holds it (and the ops after it) back that long. */
+export async function queueOp(c: pg.PoolClient, mailboxId: string, payload: OpPayload, delayMs = 0): Promise<void> {
   await c.query(
-    "INSERT INTO pending_op (mailbox_id, kind, payload, state, updated_at) VALUES ($1, $2, $3, 'pending', now())",
-    [mailboxId, payload.kind, JSON.stringify(payload)],
+    `INSERT INTO pending_op (mailbox_id, kind, payload, state, updated_at, next_attempt_at)
+     VALUES ($1, $2, $3, 'pending', now(), now() + ($4 || ' milliseconds')::interval)`,
+    [mailboxId, payload.kind, JSON.stringify(payload), String(delayMs)],
   );
 }
 

@@ -12,7 +12,7 @@ import type { BackendAccount, BackendSession, FolderSync } from "../backends/typ
 import type { Log } from "../log.ts";
 import type { ChangeBus } from "../store/bus.ts";
 import { loadAccount, pollIntervalMs } from "./account.ts";
-import { flushOps, knownRefs, opsWaiting } from "./apply-ops.ts";
+import { flushOps, knownRefs, nextOpDueMs, opsWaiting } from "./apply-ops.ts";
 import {
   addMessages,
   ensureStandardFolders,
@@ -106,7 +106,10 @@ export class AccountWorker {
         const waiters = this.passWaiters;
         this.passWaiters = [];
         for (const w of waiters) w();
-        await this.idle(this.account ? this.pollMs() - (Date.now() - this.lastPoll) : 60_000);
+        // Until the next poll, or the first op held back (a backoff, a POP3 delete's grace) comes due.
+        const untilPoll = this.account ? this.pollMs() - (Date.now() - this.lastPoll) : 60_000;
+        const untilOp = await nextOpDueMs(this.opsDeps());
+        await this.idle(untilOp === null ? untilPoll : Math.min(untilPoll, untilOp + 50));
       } catch (err) {
         await this.failed(err);
       }
@@ -115,13 +118,7 @@ export class AccountWorker {
 
   private async pass(): Promise<void> {
     if (!this.session) await this.connect();
-    const d = {
-      pool: this.deps.pool,
-      bus: this.deps.bus,
-      mailboxId: this.mailboxId,
-      log: this.deps.log,
-      options: this.account?.options ?? {},
-    };
+    const d = this.opsDeps();
     const session = this.session as BackendSession;
     if (await opsWaiting(d)) await flushOps(d, session);
     const now = Date.now();
@@ -161,6 +158,16 @@ export class AccountWorker {
     this.needFull = false;
     await setSyncState(this.deps.pool, this.mailboxId, { state: "idle", lastSyncAt: new Date(), error: null });
     if (!this.stopWatch && session.capabilities.push) await this.watchInbox(session, folders);
+  }
+
+  private opsDeps() {
+    return {
+      pool: this.deps.pool,
+      bus: this.deps.bus,
+      mailboxId: this.mailboxId,
+      log: this.deps.log,
+      options: this.account?.options ?? {},
+    };
   }
 
   /** The account's poll interval, stretched to the server's LOGIN-DELAY. */
