@@ -47,6 +47,8 @@ export async function spawnGateway(env: Record<string, string> = {}): Promise<Ga
         SMTPS_PORT: String(ports.smtps),
         GATEWAY_HTTP_PORT: String(ports.http),
         LOG_LEVEL: "warn",
+        // The outbox worker only where a test asks for it (see test/helpers/gateway.ts).
+        POSTERN_OUTBOX: "false",
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],

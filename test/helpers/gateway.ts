@@ -7,6 +7,7 @@ import type { DeviceAuthOptions } from "../../apps/gateway/src/auth/devices.ts";
 import { loadConfig } from "../../apps/gateway/src/config.ts";
 import { type Gateway, startGateway } from "../../apps/gateway/src/gateway.ts";
 import { createLog } from "../../apps/gateway/src/log.ts";
+import type { SmtpLimits } from "../../apps/gateway/src/smtp/limits.ts";
 import { databaseUrl, TEST_SECRET_KEY } from "./db.ts";
 
 /**
@@ -15,7 +16,7 @@ import { databaseUrl, TEST_SECRET_KEY } from "./db.ts";
  */
 export async function startTestGateway(
   env: Record<string, string> = {},
-  opts: { auth?: DeviceAuthOptions } = {},
+  opts: { auth?: DeviceAuthOptions; smtpLimits?: Partial<SmtpLimits> } = {},
 ): Promise<Gateway & { dataDir: string }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "postern-gw-"));
   // The key the test context encrypted backend passwords with (test/helpers/db.ts).
@@ -33,9 +34,17 @@ export async function startTestGateway(
     // shares one database, and a gateway syncing another file's mailboxes
     // adds load and latency nobody is measuring.
     POSTERN_SYNC: "false",
+    // Likewise the outbox worker: any gateway's worker sends any queued message.
+    POSTERN_OUTBOX: "false",
     ...env,
   });
   const log = createLog({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-  const gw = await startGateway({ config, databaseUrl: databaseUrl(), log, auth: opts.auth ?? { failureDelayMs: 10 } });
+  const gw = await startGateway({
+    config,
+    databaseUrl: databaseUrl(),
+    log,
+    auth: opts.auth ?? { failureDelayMs: 10 },
+    smtpLimits: opts.smtpLimits,
+  });
   return Object.assign(gw, { dataDir });
 }

@@ -22,6 +22,10 @@ export interface GatewayConfig {
   bodyCacheBytes: number;
   /** Run the sync engine (off only for tests that drive it themselves). */
   sync: boolean;
+  /** Run the outbox delivery worker (POSTERN_OUTBOX; off for a gateway that must not send). */
+  outbox: boolean;
+  /** Outbox retry schedule overrides (POSTERN_OUTBOX_*_SECONDS), in ms; unset ones keep outbox/schedule.ts's defaults. */
+  outboxSchedule: { retryPeriodMs?: number; backoffBaseMs?: number; backoffMaxMs?: number; leaseMs?: number };
 }
 
 export class ConfigError extends Error {}
@@ -41,6 +45,14 @@ function megabytes(env: NodeJS.ProcessEnv, name: string, def: number): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a number of megabytes, got "${v}"`);
   return n * 1024 * 1024;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number of seconds, got "${v}"`);
+  return n * 1000;
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
@@ -71,5 +83,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     logLevel: env.LOG_LEVEL || "info",
     bodyCacheBytes: megabytes(env, "POSTERN_BODY_CACHE_MB", 1024),
     sync: flag(env, "POSTERN_SYNC", true),
+    outbox: flag(env, "POSTERN_OUTBOX", true),
+    outboxSchedule: {
+      retryPeriodMs: seconds(env, "POSTERN_OUTBOX_RETRY_SECONDS"),
+      backoffBaseMs: seconds(env, "POSTERN_OUTBOX_BACKOFF_SECONDS"),
+      backoffMaxMs: seconds(env, "POSTERN_OUTBOX_BACKOFF_MAX_SECONDS"),
+      leaseMs: seconds(env, "POSTERN_OUTBOX_LEASE_SECONDS"),
+    },
   };
 }

@@ -13,6 +13,9 @@ import { ImapAuthenticator } from "./imap/auth.ts";
 import { type ImapServer, startImapServer } from "./imap/server.ts";
 import type { Log } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import { scheduleWith } from "./outbox/schedule.ts";
+import { OutboxWorker } from "./outbox/worker.ts";
+import { SMTP_LIMITS, type SmtpLimits } from "./smtp/limits.ts";
 import { type SmtpServers, startSmtpServers } from "./smtp/server.ts";
 import { type ChangeBus, PgNotifyBus } from "./store/bus.ts";
 import { StoreFactory } from "./store/factory.ts";
@@ -32,6 +35,8 @@ export interface Gateway {
   devices: DeviceAuth;
   sync: SyncManager;
   stores: StoreFactory;
+  /** The outbox delivery worker; running unless POSTERN_OUTBOX=false (then start() runs it). */
+  outbox: OutboxWorker;
   close(): Promise<void>;
 }
 
@@ -41,6 +46,8 @@ export async function startGateway(opts: {
   log: Log;
   /** Tests shorten the failed-login delay and rate limits. */
   auth?: DeviceAuthOptions;
+  /** Tests lower SMTP submission limits (smtp/limits.ts). */
+  smtpLimits?: Partial<SmtpLimits>;
 }): Promise<Gateway> {
   const { config, log } = opts;
   const metrics = createMetrics();
@@ -103,6 +110,20 @@ export async function startGateway(opts: {
       auth: imapAuth,
     });
     closers.push(() => imap.close());
+    const schedule = scheduleWith(config.outboxSchedule);
+    const outbox = new OutboxWorker({
+      pool,
+      databaseUrl: opts.databaseUrl,
+      keyring,
+      stores,
+      log,
+      metrics,
+      host: config.publicHost,
+      schedule,
+    });
+    if (config.outbox) outbox.start();
+    // Closed after the listeners (closers run in reverse), so the last submissions are woken for.
+    closers.push(() => outbox.stop());
     const smtp: SmtpServers = await startSmtpServers({
       host: config.bindHost,
       port: config.smtpPort,
@@ -110,8 +131,14 @@ export async function startGateway(opts: {
       cert: material.cert,
       key: material.key,
       publicHost: config.publicHost,
+      plaintextLoopback: config.plaintextLoopback,
+      limits: { ...SMTP_LIMITS, ...opts.smtpLimits },
+      retryPeriodMs: schedule.retryPeriodMs,
+      pool,
+      devices,
       log,
       metrics,
+      accepted: (id, sentCopyOwed) => outbox.wake(sentCopyOwed ? id : undefined),
     });
     closers.push(() => smtp.close());
 
@@ -145,6 +172,7 @@ export async function startGateway(opts: {
       devices,
       sync,
       stores,
+      outbox,
       async close() {
         for (const c of closers.reverse()) await c().catch((err) => log.warn({ err }, "close failed"));
         await events.stop();

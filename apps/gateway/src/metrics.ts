@@ -49,6 +49,36 @@ export function createMetrics() {
       labelNames: ["protocol"] as const,
       registers: [registry],
     }),
+    smtpSubmissions: new Counter({
+      name: "postern_smtp_submissions_total",
+      help: "SMTP submission commands accepted or refused, by refusal reason (smtp/replies.ts)",
+      labelNames: ["result", "reason"] as const,
+      registers: [registry],
+    }),
+    outboxAttempts: new Counter({
+      name: "postern_outbox_relay_attempts_total",
+      help: "Relay attempts by what became of the message: sent, deferred (retried), bounced, failed (gave up)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    outboxRecipients: new Counter({
+      name: "postern_outbox_recipients_total",
+      help: "Recipient results of relay attempts: sent, deferred, failed",
+      labelNames: ["state"] as const,
+      registers: [registry],
+    }),
+    outboxRelaySeconds: new Histogram({
+      name: "postern_outbox_relay_seconds",
+      help: "Time to hand one message to the relay",
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: [registry],
+    }),
+    outboxWrites: new Counter({
+      name: "postern_outbox_mailbox_writes_total",
+      help: "Sent copies and bounces written into senders' mailboxes",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -12,8 +12,12 @@ export {
   decodeBodyText,
   type Envelope,
   envelopeValue,
+  fieldText,
+  type HeaderField,
   headerValues,
+  parseAddressList,
   parseMessage,
+  readHeader,
   toCrlf,
 } from "./mime/index.ts";
 export { formatUidSet, parseSequenceSet } from "./sequence.ts";
