@@ -4,15 +4,14 @@
 // the gateway and the portal as child processes. Ctrl-C (or SIGTERM) stops
 // them, then the database, cleanly.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { dataDir, openDatabase, redactUrl } from "@postern/db/database";
 import { gatewayCommand } from "./gateway-process.ts";
+import { buildPortalIfChanged, webDir } from "./portal-build.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
-const webDir = path.join(root, "apps/web");
 const say = (msg: string) => process.stdout.write(`[postern] ${msg}\n`);
 
 const dir = dataDir();
@@ -47,40 +46,12 @@ const env: NodeJS.ProcessEnv = {
 };
 
 // ---- build the portal if its sources changed since the last build --------
-function sourceHash(): string {
-  const h = createHash("sha256");
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (["node_modules", ".next", "generated", "test"].includes(e.name)) continue;
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else h.update(`${p}:${statSync(p).size}:`).update(readFileSync(p));
-    }
-  };
-  walk(webDir);
-  walk(path.join(root, "packages/db/src"));
-  h.update(readFileSync(path.join(root, "pnpm-lock.yaml")));
-  return h.digest("hex");
-}
-
-const stamp = path.join(webDir, ".next", "postern-source-hash");
-const hash = sourceHash();
-if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== hash) {
-  say("building the portal (first start or sources changed; about a minute)…");
-  const code = await run(["node_modules/.bin/next", "build"], webDir);
-  if (code !== 0) {
-    say("portal build failed");
-    await db.close();
-    process.exit(1);
-  }
-  await writeFile(stamp, hash);
-}
-
-function run(cmd: string[], cwd: string): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd[0], cmd.slice(1), { cwd, env, stdio: "inherit" });
-    child.on("exit", (code) => resolve(code ?? 1));
-  });
+try {
+  await buildPortalIfChanged({ env, say });
+} catch (err) {
+  say(`portal build failed: ${(err as Error).message}`);
+  await db.close();
+  process.exit(1);
 }
 
 // ---- run the gateway and the portal --------------------------------------

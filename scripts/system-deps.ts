@@ -21,4 +21,13 @@ export const SYSTEM_DEPS: SystemDep[] = [
   { command: "curl", pkg: "curl", why: "curl's IMAP support plays a phone" },
   { command: "mbsync", pkg: "isync", why: "mbsync two-way syncs a folder tree like a desktop client" },
   { command: "script", pkg: "bsdutils", why: "runs mbsync on a pseudo-terminal so it prints its counters" },
+  // playwright-core drives Debian's Chromium in the portal journey (never a downloaded browser).
+  { command: "chromium", pkg: "chromium", why: "a real browser for the portal's end-to-end journey and screenshots" },
+  // A private Postfix (test/helpers/postfix.ts) is the backend's SMTP relay in
+  // tests and the reference MTA of `npm run bench:smtp`. It runs from its own
+  // config and queue directories on a free loopback port, so a system-wide
+  // Postfix the package may have started on port 25 neither serves nor sees
+  // the tests' mail.
+  { command: "/usr/sbin/postfix", pkg: "postfix", why: "a real MTA (Postfix) as the SMTP relay in tests" },
+  { command: "swaks", pkg: "swaks", why: "swaks plays a phone sending mail" },
 ];

@@ -2,12 +2,13 @@
 // slowed and rate-limited failures (per address and per client IP), no
 // password in the clear, STARTTLS command injection, and device revocation
 // reaching sessions that are already open.
-import { revokeDevice } from "@postern/db/provisioning";
+import { deviceTimeline, revokeDevice } from "@postern/db/provisioning";
 import { type SeededMailbox, seedMailbox } from "@postern/db/seed";
 import { MAX_AUTH_FAILURES_PER_CONNECTION, MAX_PIPELINED_BYTES } from "@postern/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testContext } from "../../../test/helpers/db.ts";
+import { testContext, testPrisma } from "../../../test/helpers/db.ts";
 import { startTestGateway } from "../../../test/helpers/gateway.ts";
+import { eventually } from "../../../test/helpers/ports.ts";
 import { RawImap } from "../../../test/helpers/raw-imap.ts";
 import type { DeviceAuthOptions } from "../src/auth/devices.ts";
 
@@ -192,5 +193,39 @@ describe("revoked devices", () => {
     other.send("DONE\r\n");
     expect(await other.readUntil(/^c [^\r]*\r\n/m)).toBe("c OK IDLE terminated\r\n");
     other.close();
+  });
+});
+
+describe("sign-ins in the audit log", () => {
+  const g = gateway(LOOPBACK, { failureDelayMs: 10, rateLimits: MANY });
+
+  it("records a device's first sign-in and a failed one on its mailbox, without flooding the log", async () => {
+    const m = await seedMailbox(testContext());
+    const events = () =>
+      testPrisma().auditEvent.findMany({
+        where: { tenantId: m.tenant.id, action: { in: ["device.login", "mailbox.login_failed"] } },
+        orderBy: { id: "asc" },
+      });
+    for (let i = 0; i < 3; i++) expect((await timedLogin(g.gw, m.address, m.password)).r.status).toBe("OK");
+    for (let i = 0; i < 3; i++) expect((await timedLogin(g.gw, m.address, "wrong")).r.status).toBe("NO");
+    await eventually(async () => (await events()).length === 2, 5000, "two audit events");
+    const [login, failed] = await events();
+    expect(login).toMatchObject({
+      actor: `device:${m.deviceId}`,
+      target: m.deviceId,
+      ip: "127.0.0.1",
+      data: { protocol: "imap", first: true },
+    });
+    expect(failed).toMatchObject({
+      actor: "system",
+      target: m.mailboxId,
+      data: { protocol: "imap", address: m.address },
+    });
+    expect(JSON.stringify([login.data, failed.data])).not.toContain("wrong");
+    // The device timeline the portal shows has both.
+    const { entries } = await deviceTimeline(testContext(), { tenantId: m.tenant.id, id: m.deviceId });
+    expect(entries.map((e) => e.title)).toEqual(
+      expect.arrayContaining(["Signed in", "A sign-in to this mailbox failed (wrong or old app password)"]),
+    );
   });
 });

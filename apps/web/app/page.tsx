@@ -1,49 +1,84 @@
-import { db } from "@/lib/db";
+import Link from "next/link";
+import { Icon } from "@/components/icons";
+import { buttonClass } from "@/components/ui";
 
-// Rendered per request: the counts come from the live database.
-export const dynamic = "force-dynamic";
+const FEATURES = [
+  {
+    icon: "plug",
+    title: "Keeps the mail system you have",
+    text: "POP3, IMAP, Microsoft 365 or Exchange. Nothing moves; Postern syncs.",
+  },
+  {
+    icon: "sync",
+    title: "Both ways, within seconds",
+    text: "New, read, deleted and filed travel between phones and your server.",
+  },
+  {
+    icon: "phone",
+    title: "One QR code per phone",
+    text: "Scan it: iPhones install a profile, Android shows the settings. No passwords to type out.",
+  },
+  {
+    icon: "shield",
+    title: "A password per phone",
+    text: "Lose a phone, revoke it: its sessions end at once. Your server password never reaches a phone.",
+  },
+];
 
-async function stats() {
-  try {
-    const [tenants, mailboxes, devices] = await Promise.all([
-      db().tenant.count(),
-      db().mailbox.count(),
-      db().device.count({ where: { revokedAt: null } }),
-    ]);
-    return { ok: true as const, tenants, mailboxes, devices };
-  } catch {
-    return { ok: false as const };
-  }
-}
-
-export default async function Home() {
-  const s = await stats();
+export default function Home() {
   return (
-    <main className="mx-auto flex min-h-screen max-w-3xl flex-col justify-center px-6 py-16">
-      <p className="text-sm font-semibold uppercase tracking-widest text-brand-600">Postern</p>
-      <h1 className="mt-3 text-4xl font-bold tracking-tight sm:text-5xl">Your business mail, on every phone.</h1>
-      <p className="mt-5 text-lg text-slate-600">
-        Postern speaks standard IMAP and SMTP to phones and translates to the mail system you already run — POP3, IMAP
-        or Microsoft Exchange. New, read, deleted and filed travel both ways within seconds.
-      </p>
-      <section aria-label="Service status" className="mt-10 grid grid-cols-3 gap-4">
-        {s.ok ? (
-          [
-            ["Tenants", s.tenants],
-            ["Mailboxes", s.mailboxes],
-            ["Active devices", s.devices],
-          ].map(([label, value]) => (
-            <div key={label} className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
-              <div className="text-2xl font-semibold">{value}</div>
-              <div className="text-sm text-slate-500">{label}</div>
+    <div className="min-h-screen bg-gradient-to-b from-brand-50 via-white to-slate-50">
+      <header className="mx-auto flex max-w-5xl items-center justify-between px-6 py-5">
+        <span className="flex items-center gap-2 text-base font-bold text-ink">
+          <span
+            aria-hidden
+            className="flex h-8 w-8 items-center justify-center rounded-lg bg-brand-600 text-sm text-white"
+          >
+            P
+          </span>
+          Postern
+        </span>
+        <nav aria-label="Account" className="flex items-center gap-3">
+          <Link
+            href="/login"
+            className="rounded px-2 py-1 text-sm font-medium text-slate-700 hover:text-ink focus-visible:outline-2 focus-visible:outline-brand-600"
+          >
+            Sign in
+          </Link>
+          <Link href="/signup" className={buttonClass.primary}>
+            Start free
+          </Link>
+        </nav>
+      </header>
+      <main id="main" className="mx-auto max-w-5xl px-6 pt-10 pb-20 sm:pt-20">
+        <p className="text-sm font-semibold uppercase tracking-widest text-brand-600">Mobile mail gateway</p>
+        <h1 className="mt-3 max-w-3xl text-4xl font-bold tracking-tight text-ink sm:text-5xl">
+          Your business mail, on every phone.
+        </h1>
+        <p className="mt-5 max-w-2xl text-lg text-slate-600">
+          Postern speaks standard IMAP and SMTP to phones and translates to the mail system you already run — POP3, IMAP
+          or Microsoft Exchange. New, read, deleted and filed travel both ways within seconds.
+        </p>
+        <div className="mt-8 flex flex-wrap gap-3">
+          <Link href="/signup" className={`${buttonClass.primary} px-6 py-3 text-base`}>
+            Create your workspace
+          </Link>
+          <Link href="/login" className={`${buttonClass.secondary} px-6 py-3 text-base`}>
+            Sign in
+          </Link>
+        </div>
+        <section aria-label="What Postern does" className="mt-16 grid gap-4 sm:grid-cols-2">
+          {FEATURES.map((f) => (
+            <div key={f.title} className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+              <div className="flex h-10 w-10 items-center justify-center rounded-lg bg-brand-50 text-brand-600">
+                <Icon name={f.icon} />
+              </div>
+              <h2 className="mt-2 font-semibold text-ink">{f.title}</h2>
+              <p className="mt-1 text-sm text-slate-600">{f.text}</p>
             </div>
-          ))
-        ) : (
-          <p role="alert" className="col-span-3 rounded-lg bg-red-50 p-4 text-red-800">
-            The database is not reachable right now.
-          </p>
-        )}
-      </section>
-    </main>
+          ))}
+        </section>
+      </main>
+    </div>
   );
 }

@@ -41,6 +41,7 @@ export class DeviceAuth {
   private readonly limiter: LoginRateLimiter;
   private readonly failureDelayMs: number;
   private readonly lastSeenWritten = new Map<string, number>();
+  private readonly failureAudited = new Map<string, number>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -88,6 +89,7 @@ export class DeviceAuth {
     if (!deviceId) {
       this.limiter.fail(address, client.ip);
       this.log.info({ address, ip: client.ip, protocol: client.protocol, known: Boolean(r.rowCount) }, "login failed");
+      if (r.rowCount) this.auditFailure(r.rows[0].id, r.rows[0].tenant_id, address, client);
       await this.delay(address);
       return { ok: false, reason: "invalid" };
     }
@@ -125,16 +127,45 @@ export class DeviceAuth {
     return new Promise((r) => setTimeout(r, ms));
   }
 
-  /** Record last-seen at most once a minute per device (a write per login would be wasted). */
-  private touch(deviceId: string, client: { ip: string; clientName?: string }): void {
+  /**
+   * Record last-seen at most once a minute per device (a write per login
+   * would be wasted), and audit a device's first sign-in and any sign-in
+   * from a new address or client — what the device timeline shows.
+   */
+  private touch(deviceId: string, client: { ip: string; protocol: string; clientName?: string }): void {
     const now = Date.now();
     if ((this.lastSeenWritten.get(deviceId) ?? 0) > now - 60_000) return;
     this.lastSeenWritten.set(deviceId, now);
     this.pool
       .query(
-        "UPDATE device SET last_seen_at = now(), last_seen_ip = $2, last_client = coalesce($3, last_client) WHERE id = $1",
-        [deviceId, client.ip, client.clientName ?? null],
+        `WITH old AS (SELECT id, tenant_id, last_seen_at, last_seen_ip, last_client FROM device WHERE id = $1 FOR UPDATE),
+              upd AS (UPDATE device d SET last_seen_at = now(), last_seen_ip = $2, last_client = coalesce($3, d.last_client)
+                      FROM old WHERE d.id = old.id RETURNING old.*)
+         INSERT INTO audit_event (tenant_id, actor, action, target, data, ip)
+         SELECT tenant_id, 'device:' || id, 'device.login', id::text,
+                jsonb_build_object('protocol', $4::text, 'client', $3::text, 'first', last_seen_at IS NULL), $2
+         FROM upd
+         WHERE last_seen_at IS NULL OR last_seen_ip IS DISTINCT FROM $2 OR ($3::text IS NOT NULL AND last_client IS DISTINCT FROM $3)`,
+        [deviceId, client.ip, client.clientName ?? null, client.protocol],
       )
       .catch((err) => this.log.warn({ err: err.message, deviceId }, "could not record last-seen"));
+  }
+
+  /** A failed sign-in to a known mailbox goes to its tenant's audit log, once a minute per address and IP at most. */
+  private auditFailure(mailboxId: string, tenantId: string, address: string, client: { ip: string; protocol: string }) {
+    const key = `${address}\0${client.ip}`;
+    const now = Date.now();
+    if ((this.failureAudited.get(key) ?? 0) > now - 60_000) return;
+    this.failureAudited.set(key, now);
+    if (this.failureAudited.size > 10_000) {
+      for (const [k, t] of this.failureAudited) if (t < now - 60_000) this.failureAudited.delete(k);
+    }
+    this.pool
+      .query(
+        `INSERT INTO audit_event (tenant_id, actor, action, target, data, ip)
+         VALUES ($1, 'system', 'mailbox.login_failed', $2, jsonb_build_object('protocol', $3::text, 'address', $4::text), $5)`,
+        [tenantId, mailboxId, client.protocol, address, client.ip],
+      )
+      .catch((err) => this.log.warn({ err: err.message, address }, "could not audit a failed login"));
   }
 }
