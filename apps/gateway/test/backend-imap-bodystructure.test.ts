@@ -70,10 +70,15 @@ describe("BODYSTRUCTURE from imapflow, over the MIME corpus", () => {
       expect(await imapflowParse(back)).toEqual(parsed);
     });
 
-    const differs = c.deviations && "bodystructure" in c.deviations;
-    it.skipIf(differs)(`${c.name}: means what Postern's MIME analyzer computes`, async () => {
-      const ours = toBodyStructure(await imapflowParse(c.wire), headersOf(c.raw));
-      expect(meaning(ours)).toEqual(meaning(analyzeMessage(c.raw).bodyStructure));
+    // Where the fixture documents that Dovecot reads the message differently
+    // on purpose, the check is that the difference is still there (and so
+    // still documented truly); everywhere else the two must mean the same.
+    const differs = Boolean(c.deviations && "bodystructure" in c.deviations);
+    it(`${c.name}: ${differs ? "differs, as documented, from" : "means"} what Postern's MIME analyzer computes`, async () => {
+      const ours = meaning(toBodyStructure(await imapflowParse(c.wire), headersOf(c.raw)));
+      const analyzed = meaning(analyzeMessage(c.raw).bodyStructure);
+      if (differs) expect(ours).not.toEqual(analyzed);
+      else expect(ours).toEqual(analyzed);
     });
   }
 });

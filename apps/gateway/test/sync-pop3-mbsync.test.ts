@@ -24,6 +24,7 @@ import {
   setLocalFlags,
 } from "../../../test/helpers/mbsync.ts";
 import { eventually } from "../../../test/helpers/ports.ts";
+import { POP3_DELETE_GRACE_MS } from "../src/sync/ops.ts";
 
 const USERS = [{ user: "popm1", password: "popm1-pass" }];
 let dovecot: Dovecot;
@@ -121,7 +122,8 @@ describe("mbsync as the phone of a POP3 mailbox", () => {
     expect(await maildirSide(root)).toEqual(expected);
     await eventually(
       async () => (await pop3Ids(dovecot, user)).join() === M2,
-      15_000,
+      // The delete is held for the grace period (so an upload can take it back), then a POP3 session commits it.
+      POP3_DELETE_GRACE_MS + 15_000,
       "m1 deleted at the POP3 server, m2 kept",
     );
     await settled(mb.mailboxId);

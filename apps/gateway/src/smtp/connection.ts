@@ -58,8 +58,10 @@ class SubmissionConnection extends SMTPConnection {
 
   override _getEnhancedStatusCode(code: number, context?: string | false): string {
     const derived = super._getEnhancedStatusCode(code, context);
-    // Empty when enhanced codes are off for this reply (greeting, EHLO, 3xx).
-    return derived && this.ownEnhancedCode ? this.ownEnhancedCode : derived;
+    // Empty when enhanced codes are off for this reply (greeting, EHLO, 3xx);
+    // a refusal of the connection itself (421 from onConnect) keeps ours, as Postfix's does.
+    if (this.ownEnhancedCode && (derived || code >= 400)) return this.ownEnhancedCode;
+    return derived;
   }
 
   override handler_EHLO(command: Buffer, callback: () => void): void {

@@ -92,7 +92,8 @@ export async function startSmtpServers(opts: SmtpServerOptions): Promise<SmtpSer
       size: limits.maxMessageBytes,
       hideENHANCEDSTATUSCODES: false,
       maxClients: limits.maxConnections,
-      maxAllowedUnauthenticatedCommands: limits.commandsBeforeAuth,
+      // smtp-server refuses the command that reaches its count; ours is how many are allowed.
+      maxAllowedUnauthenticatedCommands: limits.commandsBeforeAuth + 1,
       socketTimeout: limits.idleTimeoutMs,
       closeTimeout: limits.shutdownGraceMs,
       // Phones have no useful reverse DNS, and the lookup delays the greeting.
