@@ -26,11 +26,19 @@ export interface GatewayConfig {
   outbox: boolean;
   /** Outbox retry schedule overrides (POSTERN_OUTBOX_*_SECONDS), in ms; unset ones keep outbox/schedule.ts's defaults. */
   outboxSchedule: { retryPeriodMs?: number; backoffBaseMs?: number; backoffMaxMs?: number; leaseMs?: number };
+  /**
+   * The relay for Postern's own mail (the portal's verification, reset and
+   * invitation mail, queued in the outbox): POSTERN_MAIL_RELAY_URL, e.g.
+   * smtp://user:pass@mail.example.com:587. Holds a password: never logged.
+   */
+  mailRelayUrl?: string;
+  /** A PEM file of a private CA that relay's certificate chains to (POSTERN_MAIL_RELAY_CA). */
+  mailRelayCaFile?: string;
 }
 
 export class ConfigError extends Error {}
 
-function port(env: NodeJS.ProcessEnv, name: string, def: number): number {
+function port(env: Env, name: string, def: number): number {
   const v = env[name];
   if (v === undefined || v === "") return def;
   const n = Number(v);
@@ -39,7 +47,7 @@ function port(env: NodeJS.ProcessEnv, name: string, def: number): number {
   return n;
 }
 
-function megabytes(env: NodeJS.ProcessEnv, name: string, def: number): number {
+function megabytes(env: Env, name: string, def: number): number {
   const v = env[name];
   if (v === undefined || v === "") return def * 1024 * 1024;
   const n = Number(v);
@@ -47,7 +55,7 @@ function megabytes(env: NodeJS.ProcessEnv, name: string, def: number): number {
   return n * 1024 * 1024;
 }
 
-function seconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
+function seconds(env: Env, name: string): number | undefined {
   const v = env[name];
   if (v === undefined || v === "") return undefined;
   const n = Number(v);
@@ -55,7 +63,7 @@ function seconds(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return n * 1000;
 }
 
-function flag(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
+function flag(env: Env, name: string, def: boolean): boolean {
   const v = env[name];
   if (v === undefined || v === "") return def;
   if (/^(1|true|yes|on)$/i.test(v)) return true;
@@ -63,7 +71,10 @@ function flag(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${v}"`);
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+/** Environment variables as read here (not NodeJS.ProcessEnv, which Next.js narrows). */
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): GatewayConfig {
   if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY)) {
     throw new ConfigError("set both TLS_CERT and TLS_KEY, or neither (a self-signed certificate is then generated)");
   }
@@ -90,5 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       backoffMaxMs: seconds(env, "POSTERN_OUTBOX_BACKOFF_MAX_SECONDS"),
       leaseMs: seconds(env, "POSTERN_OUTBOX_LEASE_SECONDS"),
     },
+    mailRelayUrl: env.POSTERN_MAIL_RELAY_URL || undefined,
+    mailRelayCaFile: env.POSTERN_MAIL_RELAY_CA || undefined,
   };
 }

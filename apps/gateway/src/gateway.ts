@@ -1,6 +1,7 @@
 // Assembles the gateway: database, keyring, TLS, the IMAP and SMTP listeners,
 // the HTTP port, cross-process events. Used by main.ts and by tests, which
 // start it in-process on free ports.
+import { readFileSync } from "node:fs";
 import tls from "node:tls";
 import { createPrisma, type Prisma } from "@postern/db";
 import { type Keyring, loadKeyring } from "@postern/db/secrets";
@@ -13,6 +14,7 @@ import { ImapAuthenticator } from "./imap/auth.ts";
 import { type ImapServer, startImapServer } from "./imap/server.ts";
 import type { Log } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import { systemRelay } from "./outbox/relay.ts";
 import { scheduleWith } from "./outbox/schedule.ts";
 import { OutboxWorker } from "./outbox/worker.ts";
 import { SMTP_LIMITS, type SmtpLimits } from "./smtp/limits.ts";
@@ -120,8 +122,16 @@ export async function startGateway(opts: {
       metrics,
       host: config.publicHost,
       schedule,
+      systemRelay: systemRelay(
+        config.mailRelayUrl,
+        config.mailRelayCaFile ? readFileSync(config.mailRelayCaFile, "utf8") : undefined,
+      ),
     });
-    if (config.outbox) outbox.start();
+    if (config.outbox) {
+      outbox.start();
+      // The portal queued mail (provisioning/system-mail.ts): send it now, not at the next look.
+      events.on((event) => event.type === "outbox.queued" && outbox.wake());
+    }
     // Closed after the listeners (closers run in reverse), so the last submissions are woken for.
     closers.push(() => outbox.stop());
     const smtp: SmtpServers = await startSmtpServers({

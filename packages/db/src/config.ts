@@ -5,6 +5,6 @@ import path from "node:path";
 
 export const DEFAULT_DATA_DIR = ".data";
 
-export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+export function dataDir(env: Record<string, string | undefined> = process.env): string {
   return path.resolve(env.POSTERN_DATA_DIR || DEFAULT_DATA_DIR);
 }

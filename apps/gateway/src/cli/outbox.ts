@@ -61,7 +61,7 @@ export const OUTBOX_COMMANDS: CommandDef[] = [
                   o.size, o.created_at, o.next_attempt_at, o.sent_at, o.last_error, o.relay_response,
                   o.sent_copy_saved, o.bounce_pending,
                   (SELECT substring(b.data from 1 for b.header_size) FROM blob b WHERE b.id = o.blob_id) AS header
-             FROM outbound_message o JOIN mailbox m ON m.id = o.mailbox_id
+             FROM outbound_message o LEFT JOIN mailbox m ON m.id = o.mailbox_id
             WHERE ($1::text IS NULL OR m.address = $1) AND ($2::text IS NULL OR o.state::text = $2)
             ORDER BY o.created_at DESC LIMIT $3`,
           [mailbox, state, limit],
@@ -89,7 +89,8 @@ export const OUTBOX_COMMANDS: CommandDef[] = [
         table(
           rows.map((r) => ({
             id: r.id,
-            mailbox: r.mailbox,
+            // No mailbox: Postern's own mail (the portal's verification, reset and invitation mail).
+            mailbox: r.mailbox ?? "(Postern's own mail)",
             state: r.state,
             tries: r.attempts,
             recipients: summary(r.recipients, r.recipient_status ?? {}),

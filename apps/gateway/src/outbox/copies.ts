@@ -65,7 +65,7 @@ export class MailboxCopies {
       const r = await c.query(
         `SELECT o.mailbox_id, o.bounce_pending, o.recipients, o.recipient_status, o.created_at, m.address, b.kind,
                 substring(bl.data from 1 for bl.header_size) AS header
-           FROM outbound_message o JOIN mailbox m ON m.id = o.mailbox_id JOIN backend b ON b.id = m.backend_id
+           FROM outbound_message o LEFT JOIN mailbox m ON m.id = o.mailbox_id LEFT JOIN backend b ON b.id = m.backend_id
            JOIN blob bl ON bl.id = o.blob_id
           WHERE o.id = $1`,
         [id],
@@ -76,7 +76,16 @@ export class MailboxCopies {
       const failed = (row.recipients as string[]).filter(
         (rc) => statuses[rc]?.state === "failed" && !statuses[rc].reported,
       );
-      if (failed.length) {
+      if (failed.length && row.mailbox_id === null) {
+        // Postern's own mail (the portal's): no INBOX to bounce to, so the operator hears of it.
+        this.d.log.warn(
+          {
+            outbox: id,
+            failed: failed.map((rc) => ({ recipient: rc, status: statuses[rc].status, reply: statuses[rc].reply })),
+          },
+          "Postern's own mail could not be delivered",
+        );
+      } else if (failed.length) {
         const header: Buffer = row.header;
         const recipients: FailedRecipient[] = failed.map((rc) => ({
           recipient: rc,

@@ -35,7 +35,8 @@ export interface NewSubmission {
 
 export interface LeasedMessage {
   id: string;
-  mailboxId: string;
+  /** null: Postern's own mail (packages/db provisioning/system-mail.ts). */
+  mailboxId: string | null;
   envelopeFrom: string;
   recipients: string[];
   blobId: string;

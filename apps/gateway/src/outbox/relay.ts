@@ -22,7 +22,8 @@ export interface RelayTarget {
 }
 
 export interface MailboxRelay {
-  mailboxId: string;
+  /** null: Postern's own mail (the portal's), relayed through the operator's relay. */
+  mailboxId: string | null;
   address: string;
   backendKind: string;
   /** The backend saves what its relay sends into Sent itself (backend option `relaySavesSent`). */
@@ -91,6 +92,42 @@ export async function loadRelay(pool: pg.Pool, keyring: Keyring, mailboxId: stri
       ca: typeof options.tlsCa === "string" ? options.tlsCa : undefined,
       insecureTls: options.tlsInsecure === true,
       maxConnections: Number.isInteger(max) && max > 0 ? Math.min(max, 50) : DEFAULT_MAX_CONNECTIONS,
+    },
+  };
+}
+
+/**
+ * The relay for Postern's own mail (POSTERN_MAIL_RELAY_URL):
+ * `smtp://user:pass@host:587` (STARTTLS required), `smtps://…:465`
+ * (implicit TLS), or `smtp://host:25?security=none` (an explicit choice of
+ * cleartext, for a local MTA). `caPem` is trusted besides the public roots
+ * (POSTERN_MAIL_RELAY_CA). An unusable URL gives a relay with no target and
+ * the reason, shown by `outbox list` — never the URL, which holds a password.
+ */
+export function systemRelay(url: string | undefined, caPem?: string): MailboxRelay {
+  const base = { mailboxId: null, address: "", backendKind: "postern", relaySavesSent: true };
+  if (!url) return { ...base, target: null, unavailable: "no relay for Postern's own mail (POSTERN_MAIL_RELAY_URL)" };
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { ...base, target: null, unavailable: "POSTERN_MAIL_RELAY_URL is not a URL" };
+  }
+  if (u.protocol !== "smtp:" && u.protocol !== "smtps:")
+    return { ...base, target: null, unavailable: "POSTERN_MAIL_RELAY_URL must start with smtp:// or smtps://" };
+  const asked = u.searchParams.get("security");
+  const security: RelayTarget["security"] = u.protocol === "smtps:" ? "tls" : asked === "none" ? "none" : "starttls";
+  const user = decodeURIComponent(u.username);
+  return {
+    ...base,
+    target: {
+      host: u.hostname.replace(/^\[|\]$/g, ""),
+      port: u.port ? Number(u.port) : DEFAULT_PORTS[security],
+      security,
+      auth: user ? { user, pass: decodeURIComponent(u.password) } : null,
+      ca: caPem,
+      insecureTls: false,
+      maxConnections: 2,
     },
   };
 }

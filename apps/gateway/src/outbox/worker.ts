@@ -49,6 +49,8 @@ export interface OutboxWorkerDeps {
   /** This server's name: EHLO to relays, the bounce's Reporting-MTA. */
   host: string;
   schedule: OutboxSchedule;
+  /** Where Postern's own mail (the portal's) goes: systemRelay(POSTERN_MAIL_RELAY_URL). */
+  systemRelay: MailboxRelay;
 }
 
 export class OutboxWorker {
@@ -71,7 +73,10 @@ export class OutboxWorker {
   private lastRecover = 0;
   private lastPrune = Date.now();
 
+  private readonly systemRelay: MailboxRelay;
+
   constructor(private readonly d: OutboxWorkerDeps) {
+    this.systemRelay = d.systemRelay;
     this.relays = new RelayPool({ ehloName: d.host, log: d.log });
     this.recorder = new AttemptRecorder(d.databaseUrl);
     this.copies = new MailboxCopies({ pool: d.pool, stores: d.stores, log: d.log, metrics: d.metrics, host: d.host });
@@ -236,7 +241,8 @@ export class OutboxWorker {
     }
   }
 
-  private async relayFor(mailboxId: string): Promise<MailboxRelay | null> {
+  private async relayFor(mailboxId: string | null): Promise<MailboxRelay | null> {
+    if (mailboxId === null) return this.systemRelay;
     const hit = this.relayCache.get(mailboxId);
     if (hit && Date.now() - hit.at < RELAY_CACHE_MS) return hit.relay;
     const relay = await loadRelay(this.d.pool, this.d.keyring, mailboxId);

@@ -1,9 +1,14 @@
 // Mail the portal sends people (password reset, email verification,
 // invitations). With POSTERN_MAIL_RELAY_URL set (smtp://user:pass@host:587 or
-// smtps://…:465) it goes through that relay with nodemailer; without one the
+// smtps://…:465) it goes out through Postern's own outbound path: composed
+// here, committed to the outbox, and relayed by the gateway's delivery worker
+// through that relay, with its retries and backoff (a relay that is down
+// for a while delays the mail, it does not lose it). Without a relay the
 // link is written to the log at info level for the operator to pass on.
 import "server-only";
-import nodemailer from "nodemailer";
+import { queueSystemMail } from "@postern/db/provisioning";
+import MailComposer from "nodemailer/lib/mail-composer/index.js";
+import { provisioningContext } from "./context.ts";
 import { log } from "./log.ts";
 
 export interface PortalMail {
@@ -15,9 +20,16 @@ export interface PortalMail {
   kind: "reset" | "verify" | "invite";
 }
 
+const DEFAULT_FROM = "Postern <no-reply@localhost>";
+
+/** The bare address of a From: value such as `Postern <no-reply@example.com>`. */
+function addressOf(from: string): string {
+  const m = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(from);
+  return (m ? m[1] : from).trim();
+}
+
 export async function sendPortalMail(mail: PortalMail): Promise<{ sent: boolean }> {
-  const relay = process.env.POSTERN_MAIL_RELAY_URL;
-  if (!relay) {
+  if (!process.env.POSTERN_MAIL_RELAY_URL) {
     log("info", "no mail relay configured (POSTERN_MAIL_RELAY_URL): pass this link on", {
       kind: mail.kind,
       to: mail.to,
@@ -25,17 +37,22 @@ export async function sendPortalMail(mail: PortalMail): Promise<{ sent: boolean 
     });
     return { sent: false };
   }
+  const from = process.env.POSTERN_MAIL_FROM || DEFAULT_FROM;
   try {
-    const transport = nodemailer.createTransport(relay);
-    await transport.sendMail({
-      from: process.env.POSTERN_MAIL_FROM || "Postern <no-reply@localhost>",
+    const raw = await new MailComposer({
+      from,
       to: mail.to,
       subject: mail.subject,
       text: mail.text,
-    });
+      headers: { "Auto-Submitted": "auto-generated" },
+    })
+      .compile()
+      .build();
+    const id = await queueSystemMail(await provisioningContext("system"), { from: addressOf(from), to: mail.to, raw });
+    log("info", "mail queued in the outbox", { kind: mail.kind, to: mail.to, outbox: id });
     return { sent: true };
   } catch (err) {
-    log("warn", "mail relay refused the message; pass this link on", {
+    log("warn", "could not queue the mail; pass this link on", {
       kind: mail.kind,
       to: mail.to,
       link: mail.link,

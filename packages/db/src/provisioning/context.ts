@@ -24,4 +24,6 @@ export type PosternEvent =
   | { type: "mailbox.inbox"; mailboxId: string }
   /** A gateway stopped syncing its mailboxes; another may take them. */
   | { type: "sync.released" }
-  | { type: "backend.changed"; backendId: string };
+  | { type: "backend.changed"; backendId: string }
+  /** Mail was queued in the outbox by another process (the portal): deliver it now. */
+  | { type: "outbox.queued"; id: string };

@@ -11,6 +11,7 @@ export * from "./mailboxes.ts";
 export * from "./mailboxes-update.ts";
 export * from "./portal-views.ts";
 export * from "./signup.ts";
+export * from "./system-mail.ts";
 export * from "./tenants.ts";
 export * from "./tokens.ts";
 export * from "./user-tokens.ts";
