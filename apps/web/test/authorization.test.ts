@@ -331,6 +331,8 @@ describe("secrets are write-only", () => {
           port: "1",
           security: "tls",
           smtpHost: "127.0.0.1",
+          relaySavesSent: true,
+          maxMessageMb: "10",
         })
       ).ok,
     ).toBe(true);
@@ -338,6 +340,8 @@ describe("secrets are write-only", () => {
       where: { id: imapId },
       omit: { secretCipher: false },
     });
+    // The relay settings the gateway reads (outbox copies, SMTP SIZE) are saved with the form.
+    expect(stored.options).toMatchObject({ relaySavesSent: true, maxMessageBytes: 10 * 1024 * 1024 });
     expect(testContext().keyring.decrypt(stored.secretCipher!, `backend:${imapId}`)).toBe(SECRETS.relay);
     // Test connection with typed credentials (nothing listens on port 1): the answer is in words, without them.
     const test = await act(adminA, F.backends, "testBackendAction", A.slug, {

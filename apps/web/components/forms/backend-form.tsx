@@ -24,6 +24,8 @@ export interface BackendValues {
   smtpPort?: number | null;
   smtpSecurity?: string | null;
   smtpUser?: string | null;
+  relaySavesSent?: boolean;
+  maxMessageMb?: number | null;
   graphTenantId?: string | null;
   graphClientId?: string | null;
   graphAuthority?: string | null;
@@ -241,6 +243,22 @@ export function BackendForm(props: {
               hint="Leave empty to send with each mailbox's own login."
             />
             <Field name="secret" label="Relay password" type="password" autoComplete="new-password" hint={secretHint} />
+            {v.kind === "imap" && (
+              <Checkbox
+                name="relaySavesSent"
+                label="The relay files sent mail in Sent by itself"
+                hint="As Gmail and Exchange do. Checked: Postern does not upload a copy to Sent, so it is not there twice."
+                defaultChecked={v.relaySavesSent}
+              />
+            )}
+            <Field
+              name="maxMessageMb"
+              label="Largest message (MB)"
+              defaultValue={v.maxMessageMb}
+              inputMode="numeric"
+              placeholder="25"
+              hint="Phones are told this limit; set it to what the relay accepts, if that is less than 25 MB."
+            />
           </Fieldset>
         )}
         {editing && v.hasSecret && <Checkbox name="clearSecret" label="Remove the stored secret" />}

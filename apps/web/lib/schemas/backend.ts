@@ -46,6 +46,8 @@ export const backendFields = {
   smtpPort: number(1, 65535, "Port"),
   smtpSecurity: security,
   smtpUser: text(254),
+  relaySavesSent: z.boolean().optional(),
+  maxMessageMb: number(1, 25, "Largest message"),
   secret: z.string().max(4000).optional(),
   clearSecret: z.boolean().optional(),
   graphTenantId: text(100),
@@ -75,6 +77,9 @@ export function backendOptions(f: BackendForm): Record<string, unknown> {
     tlsInsecure: f.tlsInsecure ? true : null,
     pollIntervalSeconds: f.pollIntervalSeconds ?? null,
     ...(f.kind === "pop3" ? { pop3LeaveOnServer: f.pop3LeaveOnServer ?? false } : {}),
+    // Read by the gateway's outbox (copies.ts) and SMTP intake (limits.ts messageLimitFor).
+    relaySavesSent: f.relaySavesSent ? true : null,
+    maxMessageBytes: f.maxMessageMb ? f.maxMessageMb * 1024 * 1024 : null,
   };
 }
 

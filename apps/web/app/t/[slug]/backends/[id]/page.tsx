@@ -36,6 +36,8 @@ export default async function BackendPage(props: {
     tlsInsecure: o.tlsInsecure === true,
     pollIntervalSeconds: typeof o.pollIntervalSeconds === "number" ? o.pollIntervalSeconds : null,
     pop3LeaveOnServer: o.pop3LeaveOnServer !== false,
+    relaySavesSent: o.relaySavesSent === true,
+    maxMessageMb: typeof o.maxMessageBytes === "number" ? Math.floor(o.maxMessageBytes / (1024 * 1024)) : null,
     smtpHost: b.smtpHost,
     smtpPort: b.smtpPort,
     smtpSecurity: b.smtpSecurity,
