@@ -8,11 +8,12 @@
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { createInvitation, issueEmailVerification, requestPasswordReset } from "@postern/db/provisioning";
 import { uniqueSuffix } from "@postern/db/seed";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import * as plist from "plist";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testPrisma } from "../helpers/db.ts";
+import { testContext, testPrisma } from "../helpers/db.ts";
 import { type Dovecot, startDovecot } from "../helpers/dovecot.ts";
 import { type GatewayProcess, spawnGateway } from "../helpers/gateway-process.ts";
 import { type Portal, startPortal } from "../helpers/portal.ts";
@@ -271,6 +272,47 @@ while True:
       await page.goto(url);
       await shoot(page, name);
     }
+    // The owner's list of workspaces.
+    await page.goto(`${base}/t`);
+    await shoot(page, "25-workspaces");
+
+    // ---- pages reached from mailed links, signed out ----------------------
+    const ctx = testContext();
+    const tenant = await testPrisma().tenant.findUniqueOrThrow({ where: { slug } });
+    const owner = await testPrisma().user.findUniqueOrThrow({ where: { email: `ana@acme-${s}.example` } });
+    const mailbox = await testPrisma().mailbox.findUniqueOrThrow({ where: { address } });
+    const reset = await requestPasswordReset(ctx, owner.email);
+    const verify = await issueEmailVerification(ctx, owner.id);
+    const { token: inviteToken } = await createInvitation(ctx, {
+      tenantId: tenant.id,
+      email: `bo@acme-${s}.example`,
+      role: "user",
+      mailboxId: mailbox.id,
+      inviterRole: "owner",
+      invitedBy: owner.id,
+    });
+    const visitor = await context();
+    const v = visitor.pages()[0] ?? (await visitor.newPage());
+    await v.goto(`${base}/reset/${reset?.token}`);
+    await v.getByLabel("New password").waitFor();
+    await shoot(v, "26-reset-password");
+    await v.goto(`${base}/verify/${verify}`);
+    await shoot(v, "27-email-verified");
+    expect((await testPrisma().user.findUniqueOrThrow({ where: { id: owner.id } })).emailVerifiedAt).not.toBeNull();
+
+    // ---- the phone holder: accepts the invitation, sees only "My phone" ----
+    await v.goto(`${base}/invite/${inviteToken}`);
+    await shoot(v, "28-invitation");
+    await v.getByLabel("Your name").fill("Bo Lind");
+    await v.getByLabel("Choose a password").fill("bo's long password");
+    await v.getByRole("button", { name: "Accept invitation" }).click();
+    await v.waitForURL(/\/t\/[^/]+(\/my)?$/, { timeout: 30_000 });
+    await v.goto(`${t}/my`);
+    await v.getByRole("heading", { name: "My phone" }).waitFor();
+    expect((await v.locator("main").textContent()) ?? "").toContain(address);
+    await shoot(v, "29-my-phone");
+    await visitor.close();
+
     // The device's timeline shows the enrollment and the gateway's last-seen.
     await page.goto(`${t}/devices/${deviceId}`);
     expect((await page.locator("main").textContent()) ?? "").toContain("Enrolled from a setup link");
