@@ -15,9 +15,14 @@ export class EventListener {
   private client: pg.Client | null = null;
   private handlers = new Set<Handler>();
   private changeHandlers = new Set<(payload: string) => void>();
+  private reconnectHandlers = new Set<() => void>();
+  /** The connection dropped since start(): the next successful start() is a reconnect. */
+  private dropped = false;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
   connected = false;
+  /** The server process of the LISTEN connection (what an operator sees in pg_stat_activity). */
+  backendPid: number | null = null;
 
   constructor(
     private readonly url: string,
@@ -33,8 +38,13 @@ export class EventListener {
     this.changeHandlers.add(handler);
   }
 
+  /** Called when LISTEN is back after a drop: events and changes sent meanwhile were missed. */
+  onReconnect(handler: () => void): void {
+    this.reconnectHandlers.add(handler);
+  }
+
   async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({ connectionString: this.url, application_name: "postern-events" });
     client.on("notification", (msg) => {
       if (msg.channel === CHANGES_CHANNEL && msg.payload) {
         for (const h of this.changeHandlers) h(msg.payload);
@@ -58,12 +68,19 @@ export class EventListener {
     await client.connect();
     await client.query(`LISTEN ${EVENTS_CHANNEL}`);
     await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    this.backendPid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid;
     this.client = client;
     this.connected = true;
+    if (this.dropped) {
+      this.dropped = false;
+      this.log.info({}, "event listener reconnected; waking every watcher for what it missed");
+      for (const h of this.reconnectHandlers) h();
+    }
   }
 
   private reconnect(): void {
     this.connected = false;
+    this.dropped = true;
     if (this.stopped || this.retry) return;
     this.client = null;
     this.retry = setTimeout(() => {

@@ -37,6 +37,8 @@ export interface Gateway {
   devices: DeviceAuth;
   sync: SyncManager;
   stores: StoreFactory;
+  /** Cross-process events and changes (LISTEN/NOTIFY). */
+  events: EventListener;
   /** The outbox delivery worker; running unless POSTERN_OUTBOX=false (then start() runs it). */
   outbox: OutboxWorker;
   close(): Promise<void>;
@@ -73,6 +75,7 @@ export async function startGateway(opts: {
     (err) => log.warn({ err: err.message }, "change notification failed"),
   );
   events.onChange((payload) => bus.received(payload));
+  events.onReconnect(() => bus.resync());
   const devices = new DeviceAuth(pool, log, opts.auth);
   const sync = new SyncManager({
     pool,
@@ -90,6 +93,20 @@ export async function startGateway(opts: {
       const ended = imapAuth.revokeDevice(event.deviceId);
       log.info({ device: event.deviceId, sessionsEnded: ended }, "device revoked");
     }
+  });
+  // A revocation announced while LISTEN was down was missed: ask the database.
+  events.onReconnect(() => {
+    const ids = imapAuth.deviceIds();
+    if (!ids.length) return;
+    pool
+      .query<{ id: string }>("SELECT id FROM device WHERE id = ANY($1::uuid[]) AND revoked_at IS NOT NULL", [ids])
+      .then((r) => {
+        for (const { id } of r.rows) {
+          const ended = imapAuth.revokeDevice(id);
+          log.info({ device: id, sessionsEnded: ended }, "device revoked (found after the event listener reconnected)");
+        }
+      })
+      .catch((err: Error) => log.warn({ err: err.message }, "could not re-check revoked devices"));
   });
 
   const closers: Array<() => Promise<void>> = [];
@@ -172,6 +189,7 @@ export async function startGateway(opts: {
     log.info({ ports, selfSignedCert: material.selfSigned, publicHost: config.publicHost }, "gateway listening");
     return {
       ports,
+      events,
       tls: material,
       prisma,
       pool,

@@ -55,6 +55,11 @@ export class ImapAuthenticator implements Authenticator {
     return { ok: true, store, user: r.mailbox.address, alert };
   }
 
+  /** Devices with an open session (checked against the database after missed events). */
+  deviceIds(): string[] {
+    return [...this.byDevice.keys()];
+  }
+
   /** A device was revoked: end its sessions now. */
   revokeDevice(deviceId: string): number {
     this.deps.devices.revoke(deviceId);

@@ -37,6 +37,11 @@ export class InProcessBus implements ChangeBus {
     };
   }
 
+  /** Wake every listener: something may have changed anywhere (e.g. NOTIFYs were missed). */
+  publishAll(): void {
+    for (const folderId of [...this.listeners.keys()]) this.publish(folderId, 0);
+  }
+
   /** Folders with at least one listener (for metrics). */
   get watchedFolders(): number {
     return this.listeners.size;
@@ -47,8 +52,11 @@ export class InProcessBus implements ChangeBus {
  * The change bus across gateway processes that share one database: local
  * listeners hear a change at once; other processes hear it through
  * PostgreSQL NOTIFY (one small statement per change) and publish it to
- * their own listeners. A lost notification costs only latency (the metadata
- * cache revalidates every few seconds; IDLE sessions poll their folder).
+ * their own listeners. NOTIFYs sent while this process's LISTEN connection
+ * was down are lost, so when it is back every local listener is woken
+ * (resync): IDLE sessions read what changed since their MODSEQ and the
+ * metadata cache drops what it held. A lost notification costs latency,
+ * never a missed change.
  */
 export class PgNotifyBus implements ChangeBus {
   private readonly local = new InProcessBus();
@@ -66,6 +74,11 @@ export class PgNotifyBus implements ChangeBus {
 
   subscribe(folderId: number, listener: (modseq: number) => void): () => void {
     return this.local.subscribe(folderId, listener);
+  }
+
+  /** The LISTEN connection came back after a drop: what was announced meanwhile was not heard. */
+  resync(): void {
+    this.local.publishAll();
   }
 
   /** A NOTIFY from any process (including this one, which is skipped). */
