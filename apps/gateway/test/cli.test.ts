@@ -117,7 +117,8 @@ describe("postern CLI", () => {
     [["tenant", "create", "--name", "x", "--bogus"], 2, /Unknown option '--bogus'/],
     [["frobnicate"], 2, /unknown command/],
     [["backend", "add", "--tenant", "nope-nope", "--kind", "hosted"], 3, /no tenant "nope-nope"/],
-    [["backend", "add", "--tenant", "x", "--kind", "smoke"], 3, /no tenant|kind must be/],
+    // A bad value is a usage error, found before the tenant is looked up.
+    [["backend", "add", "--tenant", "x", "--kind", "smoke"], 2, /--kind must be one of hosted, imap/],
     [["device", "revoke", "not-an-id"], 1, /is not a device id/],
     [["device", "revoke"], 2, /exactly one device ID/],
   ])(

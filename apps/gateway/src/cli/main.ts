@@ -63,7 +63,8 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await ctx.close();
   }
-  return 0;
+  // A command that finished but failed (a sync that did not, an import row refused) set the exit status.
+  return Number(process.exitCode ?? 0);
 }
 
 main(process.argv.slice(2)).then(

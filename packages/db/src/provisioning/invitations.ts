@@ -22,7 +22,8 @@ export interface InviteInput {
   mailboxId?: string;
   /** The inviter's role: only an owner invites admins. */
   inviterRole: Role;
-  invitedBy: string;
+  /** The inviting user's id; null from the admin CLI (the audit log's actor says "cli"). */
+  invitedBy: string | null;
 }
 
 export async function createInvitation(ctx: ProvisioningContext, input: InviteInput) {

@@ -32,15 +32,7 @@ export async function addMailbox(ctx: ProvisioningContext, input: AddMailboxInpu
   const id = randomUUID();
   try {
     return await ctx.prisma.$transaction(async (tx) => {
-      // A mail domain belongs to one tenant (autoconfig finds the tenant by
-      // domain): claim it on first use, refuse another tenant's.
-      for (const domain of new Set([address, ...aliases].map(domainOf))) {
-        const owner = await tx.tenantDomain.findUnique({ where: { domain } });
-        if (owner && owner.tenantId !== input.tenantId) {
-          throw alreadyExists(`domain ${domain} belongs to another tenant`, "address");
-        }
-        if (!owner) await tx.tenantDomain.create({ data: { domain, tenantId: input.tenantId } });
-      }
+      await claimDomains(tx, input.tenantId, [address, ...aliases], "address");
       const mailbox = await tx.mailbox.create({
         data: {
           id,
@@ -67,6 +59,20 @@ export async function addMailbox(ctx: ProvisioningContext, input: AddMailboxInpu
   } catch (err) {
     if (isUniqueViolation(err)) throw alreadyExists(`mailbox ${address} already exists`, "address");
     throw err;
+  }
+}
+
+type DomainTx = Pick<ProvisioningContext["prisma"], "tenantDomain">;
+
+/**
+ * A mail domain belongs to one tenant (autoconfig finds the tenant by
+ * domain): claim the domains of `addresses` on first use, refuse another tenant's.
+ */
+export async function claimDomains(tx: DomainTx, tenantId: string, addresses: string[], field: string): Promise<void> {
+  for (const domain of new Set(addresses.map(domainOf))) {
+    const owner = await tx.tenantDomain.findUnique({ where: { domain } });
+    if (owner && owner.tenantId !== tenantId) throw alreadyExists(`domain ${domain} belongs to another tenant`, field);
+    if (!owner) await tx.tenantDomain.create({ data: { domain, tenantId } });
   }
 }
 
