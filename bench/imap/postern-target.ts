@@ -103,6 +103,9 @@ function startGatewayProcess(
       POSTERN_BIND: "127.0.0.1",
       POSTERN_PLAINTEXT_LOOPBACK: "true",
       LOG_LEVEL: "warn",
+      // Every benchmark session comes from one address to one mailbox.
+      IMAP_MAX_CONNECTIONS_PER_IP: "100000",
+      IMAP_MAX_SESSIONS_PER_MAILBOX_IP: "100000",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

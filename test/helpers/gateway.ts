@@ -8,6 +8,7 @@ import { loadConfig } from "../../apps/gateway/src/config.ts";
 import { type Gateway, startGateway } from "../../apps/gateway/src/gateway.ts";
 import { createLog } from "../../apps/gateway/src/log.ts";
 import type { SmtpLimits } from "../../apps/gateway/src/smtp/limits.ts";
+import type { ConnectionLimits } from "../../packages/protocol/src/limits.ts";
 import { databaseUrl, TEST_SECRET_KEY } from "./db.ts";
 
 /**
@@ -16,7 +17,7 @@ import { databaseUrl, TEST_SECRET_KEY } from "./db.ts";
  */
 export async function startTestGateway(
   env: Record<string, string> = {},
-  opts: { auth?: DeviceAuthOptions; smtpLimits?: Partial<SmtpLimits> } = {},
+  opts: { auth?: DeviceAuthOptions; smtpLimits?: Partial<SmtpLimits>; imapLimits?: Partial<ConnectionLimits> } = {},
 ): Promise<Gateway & { dataDir: string }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "postern-gw-"));
   // The key the test context encrypted backend passwords with (test/helpers/db.ts).
@@ -45,6 +46,7 @@ export async function startTestGateway(
     log,
     auth: opts.auth ?? { failureDelayMs: 10 },
     smtpLimits: opts.smtpLimits,
+    imapLimits: opts.imapLimits,
   });
   return Object.assign(gw, { dataDir });
 }

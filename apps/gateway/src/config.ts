@@ -2,6 +2,7 @@
 // start. The README's configuration table lists the same names.
 import os from "node:os";
 import { dataDir } from "@postern/db/config";
+import type { ConnectionLimits } from "@postern/protocol";
 
 export interface GatewayConfig {
   dataDir: string;
@@ -34,6 +35,12 @@ export interface GatewayConfig {
   mailRelayUrl?: string;
   /** A PEM file of a private CA that relay's certificate chains to (POSTERN_MAIL_RELAY_CA). */
   mailRelayCaFile?: string;
+  /**
+   * IMAP connection limits set by the operator (IMAP_MAX_CONNECTIONS,
+   * IMAP_MAX_CONNECTIONS_PER_IP, IMAP_MAX_SESSIONS_PER_MAILBOX_IP); unset ones
+   * keep CONNECTION_LIMITS (packages/protocol limits.ts).
+   */
+  imapLimits: Partial<ConnectionLimits>;
 }
 
 export class ConfigError extends Error {}
@@ -61,6 +68,14 @@ function seconds(env: Env, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number of seconds, got "${v}"`);
   return n * 1000;
+}
+
+function count(env: Env, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a whole number of at least 1, got "${v}"`);
+  return n;
 }
 
 function flag(env: Env, name: string, def: boolean): boolean {
@@ -101,6 +116,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       backoffMaxMs: seconds(env, "POSTERN_OUTBOX_BACKOFF_MAX_SECONDS"),
       leaseMs: seconds(env, "POSTERN_OUTBOX_LEASE_SECONDS"),
     },
+    imapLimits: Object.fromEntries(
+      Object.entries({
+        maxConnections: count(env, "IMAP_MAX_CONNECTIONS"),
+        connectionsPerIp: count(env, "IMAP_MAX_CONNECTIONS_PER_IP"),
+        sessionsPerMailboxAndIp: count(env, "IMAP_MAX_SESSIONS_PER_MAILBOX_IP"),
+      }).filter(([, v]) => v !== undefined),
+    ),
     mailRelayUrl: env.POSTERN_MAIL_RELAY_URL || undefined,
     mailRelayCaFile: env.POSTERN_MAIL_RELAY_CA || undefined,
   };

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import tls from "node:tls";
 import { createPrisma, type Prisma } from "@postern/db";
 import { type Keyring, loadKeyring } from "@postern/db/secrets";
+import type { ConnectionLimits } from "@postern/protocol";
 import pg from "pg";
 import { DeviceAuth, type DeviceAuthOptions } from "./auth/devices.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -52,6 +53,8 @@ export async function startGateway(opts: {
   auth?: DeviceAuthOptions;
   /** Tests lower SMTP submission limits (smtp/limits.ts). */
   smtpLimits?: Partial<SmtpLimits>;
+  /** Tests lower IMAP connection limits (CONNECTION_LIMITS in packages/protocol limits.ts). */
+  imapLimits?: Partial<ConnectionLimits>;
 }): Promise<Gateway> {
   const { config, log } = opts;
   const metrics = createMetrics();
@@ -87,7 +90,14 @@ export async function startGateway(opts: {
     bodyCacheBytes: config.bodyCacheBytes,
   });
   const stores = new StoreFactory({ pool, bus, log, remote: (mailboxId) => sync.hooksFor(mailboxId) });
-  const imapAuth = new ImapAuthenticator({ devices, stores, log, metrics });
+  const imapLimits = { ...config.imapLimits, ...opts.imapLimits };
+  const imapAuth = new ImapAuthenticator({
+    devices,
+    stores,
+    log,
+    metrics,
+    sessionsPerMailboxAndIp: imapLimits.sessionsPerMailboxAndIp,
+  });
   events.on((event) => {
     if (event.type === "device.revoked") {
       const ended = imapAuth.revokeDevice(event.deviceId);
@@ -127,6 +137,7 @@ export async function startGateway(opts: {
       metrics,
       version: VERSION,
       auth: imapAuth,
+      limits: imapLimits,
     });
     closers.push(() => imap.close());
     const schedule = scheduleWith(config.outboxSchedule);

@@ -50,3 +50,37 @@ export const MAX_MAILBOX_DEPTH = 32;
 /** Keywords per message and length of each (flag-keyword atoms). */
 export const MAX_KEYWORDS = 64;
 export const MAX_KEYWORD_LENGTH = 128;
+
+/**
+ * Connection limits, enforced by the gateway's listeners (apps/gateway/src/imap/server.ts)
+ * and login hook (imap/auth.ts); overridable there for tests.
+ */
+export interface ConnectionLimits {
+  /**
+   * Open IMAP connections per gateway process, over both listeners. An idle
+   * session costs about 12 KB (docs/benchmarks.md), so 20,000 is ~250 MB
+   * and within the file descriptors a service gets. Over it: `* BYE
+   * [UNAVAILABLE]` at once, so the phone tries again (or another replica).
+   */
+  maxConnections: number;
+  /**
+   * Open connections from one client IP. Phones share addresses behind
+   * carrier NAT and office NAT, and each mail app opens several (one per
+   * watched folder), so this is generous; it stops one host from taking
+   * every connection. Over it: `* BYE [UNAVAILABLE]` instead of a greeting.
+   */
+  connectionsPerIp: number;
+  /**
+   * Logged-in sessions of one mailbox from one client IP: Dovecot's
+   * mail_max_userip_connections (default 10) doubled, as a phone and a tablet
+   * of one person often share an address. Over it, LOGIN gets `NO [LIMIT]`
+   * (not counted as a failed login: the password was right).
+   */
+  sessionsPerMailboxAndIp: number;
+}
+
+export const CONNECTION_LIMITS: ConnectionLimits = {
+  maxConnections: 20_000,
+  connectionsPerIp: 200,
+  sessionsPerMailboxAndIp: 20,
+};

@@ -209,7 +209,8 @@ export interface AuthSuccess {
 
 export interface AuthFailure {
   ok: false;
-  reason: "invalid" | "rateLimited" | "unavailable";
+  /** tooManySessions: the credentials were right, but the mailbox has too many sessions from this address. */
+  reason: "invalid" | "rateLimited" | "unavailable" | "tooManySessions";
   /** Wait this long before answering (failed logins are slowed). */
   delayMs?: number;
 }

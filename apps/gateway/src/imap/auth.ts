@@ -1,7 +1,13 @@
 // The IMAP server's login hook: device app passwords (auth/devices.ts), then
 // a MailStore over the index for the mailbox. Sessions are remembered by
 // device so that revoking one ends its connections at once.
-import type { Authenticator, AuthFailure, AuthSuccess, Session } from "@postern/protocol";
+import {
+  type Authenticator,
+  type AuthFailure,
+  type AuthSuccess,
+  CONNECTION_LIMITS,
+  type Session,
+} from "@postern/protocol";
 import type { DeviceAuth } from "../auth/devices.ts";
 import type { Log } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
@@ -11,6 +17,8 @@ export class ImapAuthenticator implements Authenticator {
   /** connection id → its session (set by the server). */
   readonly sessions = new Map<string, Session>();
   private readonly byDevice = new Map<string, Set<string>>();
+  /** "mailbox id|client address" → logged-in connection ids (sessionsPerMailboxAndIp). */
+  private readonly byMailboxIp = new Map<string, Set<string>>();
 
   constructor(
     private readonly deps: {
@@ -18,6 +26,8 @@ export class ImapAuthenticator implements Authenticator {
       stores: StoreFactory;
       log: Log;
       metrics: Metrics;
+      /** Default: CONNECTION_LIMITS.sessionsPerMailboxAndIp. */
+      sessionsPerMailboxAndIp?: number;
     },
   ) {}
 
@@ -34,6 +44,18 @@ export class ImapAuthenticator implements Authenticator {
       this.deps.metrics.authFailures.inc({ protocol: "imap", reason: r.reason });
       return { ok: false, reason: r.reason };
     }
+    const key = `${r.mailbox.id}|${s.remoteAddress}`;
+    const mine = this.byMailboxIp.get(key) ?? new Set<string>();
+    if (mine.size >= (this.deps.sessionsPerMailboxAndIp ?? CONNECTION_LIMITS.sessionsPerMailboxAndIp)) {
+      this.deps.metrics.connectionsRefused.inc({ protocol: "imap", reason: "per_mailbox_ip" });
+      this.deps.log.warn(
+        { conn: s.id, mailbox: r.mailbox.address, remote: s.remoteAddress, open: mine.size },
+        "imap login refused: too many sessions of this mailbox from one address",
+      );
+      return { ok: false, reason: "tooManySessions" };
+    }
+    mine.add(s.id);
+    this.byMailboxIp.set(key, mine);
     this.deps.metrics.logins.inc({ protocol: "imap" });
     const store = this.deps.stores.forMailbox(r.mailbox.id, r.mailbox.backendKind);
     let set = this.byDevice.get(r.deviceId);
@@ -46,6 +68,8 @@ export class ImapAuthenticator implements Authenticator {
     session?.onClose(() => {
       set.delete(s.id);
       if (!set.size) this.byDevice.delete(r.deviceId);
+      mine.delete(s.id);
+      if (!mine.size) this.byMailboxIp.delete(key);
     });
     this.deps.log.info({ conn: s.id, mailbox: r.mailbox.address, device: r.deviceId }, "imap login");
     const alert =

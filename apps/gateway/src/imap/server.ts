@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
-import { type Authenticator, Session } from "@postern/protocol";
+import { type Authenticator, CONNECTION_LIMITS, type ConnectionLimits, Session } from "@postern/protocol";
 import type { Log } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { SocketTransport } from "./transport.ts";
@@ -22,6 +22,8 @@ export interface ImapServerOptions {
   metrics: Metrics;
   version: string;
   auth: Authenticator & { sessions: Map<string, Session> };
+  /** Defaults: CONNECTION_LIMITS (packages/protocol limits.ts). */
+  limits?: Partial<ConnectionLimits>;
 }
 
 export interface ImapServer {
@@ -37,8 +39,27 @@ function isLoopback(addr: string | undefined): boolean {
 export async function startImapServer(opts: ImapServerOptions): Promise<ImapServer> {
   const sessions = new Set<Session>();
   const sockets = new Set<net.Socket>();
+  const limits = { ...CONNECTION_LIMITS, ...opts.limits };
+  /** Open connections per client address, over both listeners. */
+  const perIp = new Map<string, number>();
+
+  /** Over a limit: say so instead of the greeting (RFC 3501 §7.1.5) and close. */
+  const refuse = (socket: net.Socket, reason: "per_ip" | "total", text: string) => {
+    opts.metrics.connectionsRefused.inc({ protocol: "imap", reason });
+    opts.log.warn({ proto: "imap", remote: socket.remoteAddress, reason }, "connection refused: too many connections");
+    socket.on("error", () => {});
+    socket.end(`* BYE [UNAVAILABLE] ${text}\r\n`);
+    setTimeout(() => socket.destroy(), 2000).unref();
+  };
 
   const accept = (socket: net.Socket, listener: "imap" | "imaps") => {
+    const ip = socket.remoteAddress ?? "";
+    if (sockets.size >= limits.maxConnections)
+      return refuse(socket, "total", "This server is at its connection limit; try again shortly");
+    const open = perIp.get(ip) ?? 0;
+    if (open >= limits.connectionsPerIp)
+      return refuse(socket, "per_ip", "Too many connections from your address; close some and try again");
+    perIp.set(ip, open + 1);
     sockets.add(socket);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
@@ -81,6 +102,9 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
     socket.on("error", (err) => log.debug({ conn: id, err: err.message }, "socket error"));
     socket.on("close", () => {
       sockets.delete(socket);
+      const left = (perIp.get(ip) ?? 1) - 1;
+      if (left > 0) perIp.set(ip, left);
+      else perIp.delete(ip);
       sessions.delete(s);
       opts.auth.sessions.delete(id);
       opts.metrics.connections.dec({ protocol: "imap" });

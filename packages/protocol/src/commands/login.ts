@@ -27,6 +27,8 @@ export async function completeLogin(session: Session, user: string, password: st
     remoteAddress: session.info.remoteAddress,
     clientId: session.clientId,
   });
+  if (!r.ok && r.reason === "tooManySessions")
+    return no("Too many connections to this mailbox from your address; close some and try again", "LIMIT");
   if (!r.ok) {
     session.noteAuthFailure();
     if (r.reason === "unavailable")
