@@ -1,7 +1,12 @@
 "use client";
 // Mailbox forms: add one, import many, change login or password (write-only).
 import { useState } from "react";
-import { addMailboxAction, importMailboxesAction, updateMailboxAction } from "@/app/t/[slug]/mailboxes/actions";
+import {
+  addMailboxAction,
+  importM365MailboxesAction,
+  importMailboxesAction,
+  updateMailboxAction,
+} from "@/app/t/[slug]/mailboxes/actions";
 import { ActionForm } from "./action-form.tsx";
 import { Field, Select, TextArea } from "./field.tsx";
 
@@ -51,12 +56,11 @@ export function AddMailboxForm(props: { slug: string; backends: Backend[]; backe
   );
 }
 
+type ImportRow = { line: number; address: string; ok: boolean; message: string; outcome?: string };
+
 export function ImportForm(props: { slug: string; backends: Backend[] }) {
-  const [results, setResults] = useState<Array<{ line: number; address: string; ok: boolean; message: string }> | null>(
-    null,
-  );
+  const [results, setResults] = useState<ImportRow[] | null>(null);
   const [csv, setCsv] = useState("");
-  const added = results?.filter((r) => r.ok).length ?? 0;
   return (
     <div className="space-y-6">
       <ActionForm
@@ -94,43 +98,88 @@ export function ImportForm(props: { slug: string; backends: Backend[] }) {
           hint="Columns: address, login, password, name. A header row is optional; login and name may be empty."
         />
       </ActionForm>
+      {results && <ImportResults results={results} lineLabel="Line" noun="row" />}
+    </div>
+  );
+}
+
+/** Microsoft 365: every user of the directory with a mail address becomes a mailbox. */
+export function M365ImportForm(props: { slug: string; backends: Backend[] }) {
+  const [results, setResults] = useState<ImportRow[] | null>(null);
+  const skipped = results?.filter((r) => r.outcome === "skipped").length ?? 0;
+  const exists = results?.filter((r) => r.outcome === "exists").length ?? 0;
+  return (
+    <div className="space-y-6">
+      <ActionForm
+        slug={props.slug}
+        action={importM365MailboxesAction}
+        submitLabel="Import from Microsoft 365"
+        pendingLabel="Importing…"
+        onSuccess={(d) => setResults(d)}
+      >
+        {props.backends.length === 1 ? (
+          <input type="hidden" name="backendId" value={props.backends[0].id} />
+        ) : (
+          <Select
+            name="backendId"
+            label="Microsoft 365 mail system"
+            options={props.backends.map((b) => ({ value: b.id, label: b.name }))}
+          />
+        )}
+      </ActionForm>
       {results && (
-        <section aria-label="Import results">
-          <p role="status" className="mb-3 text-sm font-medium text-ink">
-            {added} of {results.length} row{results.length === 1 ? "" : "s"} added.
-          </p>
-          <div className="overflow-x-auto rounded-xl border border-slate-200">
-            <table className="min-w-full divide-y divide-slate-200 text-sm">
-              <caption className="sr-only">Result per row</caption>
-              <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
-                <tr>
-                  <th scope="col" className="px-4 py-2">
-                    Line
-                  </th>
-                  <th scope="col" className="px-4 py-2">
-                    Address
-                  </th>
-                  <th scope="col" className="px-4 py-2">
-                    Result
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-slate-100">
-                {results.map((r) => (
-                  <tr key={r.line}>
-                    <td className="px-4 py-2 text-slate-500">{r.line}</td>
-                    <td className="px-4 py-2 font-mono text-xs">{r.address || "—"}</td>
-                    <td className={`px-4 py-2 ${r.ok ? "text-emerald-700" : "text-red-700"}`}>
-                      {r.ok ? "✓ added" : r.message}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </section>
+        <ImportResults
+          results={results}
+          lineLabel="#"
+          noun="user"
+          extra={`${exists} already existed; ${skipped} skipped (no mailbox).`}
+        />
       )}
     </div>
+  );
+}
+
+function ImportResults(props: { results: ImportRow[]; lineLabel: string; noun: string; extra?: string }) {
+  const { results } = props;
+  const added = results.filter((r) => r.ok).length;
+  return (
+    <section aria-label="Import results">
+      <p role="status" className="mb-3 text-sm font-medium text-ink">
+        {added} of {results.length} {props.noun}
+        {results.length === 1 ? "" : "s"} added.{props.extra ? ` ${props.extra}` : ""}
+      </p>
+      <div className="overflow-x-auto rounded-xl border border-slate-200">
+        <table className="min-w-full divide-y divide-slate-200 text-sm">
+          <caption className="sr-only">Result per {props.noun}</caption>
+          <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500">
+            <tr>
+              <th scope="col" className="px-4 py-2">
+                {props.lineLabel}
+              </th>
+              <th scope="col" className="px-4 py-2">
+                Address
+              </th>
+              <th scope="col" className="px-4 py-2">
+                Result
+              </th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {results.map((r) => (
+              <tr key={r.line}>
+                <td className="px-4 py-2 text-slate-500">{r.line}</td>
+                <td className="px-4 py-2 font-mono text-xs">{r.address || "—"}</td>
+                <td
+                  className={`px-4 py-2 ${r.ok ? "text-emerald-700" : r.outcome === "error" || !r.outcome ? "text-red-700" : "text-slate-600"}`}
+                >
+                  {r.ok ? "✓ added" : r.message}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 

@@ -55,7 +55,8 @@ export async function consentRedirect(access: TenantAccess, backendId: string) {
   ).toString("base64url");
   const state = `${payload}.${sign(payload)}`;
   const authority = (b.graphAuthority ?? DEFAULT_AUTHORITY).replace(/\/$/, "");
-  const url = new URL(`${authority}/${encodeURIComponent(b.graphTenantId || "organizations")}/adminconsent`);
+  // The v1 adminconsent form takes a tenant or `common` (`organizations` is the v2 form's).
+  const url = new URL(`${authority}/${encodeURIComponent(b.graphTenantId || "common")}/adminconsent`);
   url.searchParams.set("client_id", b.graphClientId);
   url.searchParams.set("redirect_uri", callbackUrl());
   url.searchParams.set("state", state);
@@ -69,8 +70,16 @@ export type CallbackOutcome =
 export async function completeConsent(q: URLSearchParams, cookieNonce: string | undefined): Promise<CallbackOutcome> {
   const state = q.get("state") ?? "";
   const [payload, mac] = state.split(".");
-  if (!payload || !mac)
+  if (!payload || !mac) {
+    // Entra's documented refusal carries no state: say what Microsoft said.
+    const error = q.get("error");
+    if (error)
+      return {
+        ok: false,
+        message: `Microsoft did not grant access: ${q.get("error_description")?.split(/\r?\n/)[0] ?? error}. Start again from the mail system's page.`,
+      };
     return { ok: false, message: "The answer from Microsoft did not carry Postern's state. Start again." };
+  }
   const expected = Buffer.from(sign(payload));
   const given = Buffer.from(mac);
   if (expected.length !== given.length || !timingSafeEqual(expected, given))

@@ -7,6 +7,7 @@ export * from "./errors.ts";
 export * from "./folders.ts";
 export * from "./invitations.ts";
 export * from "./mailbox-import.ts";
+export * from "./mailbox-import-m365.ts";
 export * from "./mailboxes.ts";
 export * from "./mailboxes-update.ts";
 export * from "./portal-views.ts";

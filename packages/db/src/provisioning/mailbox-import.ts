@@ -43,10 +43,13 @@ export function parseCsv(text: string): string[][] {
 }
 
 export interface ImportRowResult {
+  /** The CSV line, or the user's position in the Microsoft 365 listing. */
   line: number;
   address: string;
   ok: boolean;
   message: string;
+  /** Set by the Microsoft 365 import, which tells these apart. */
+  outcome?: "added" | "exists" | "skipped" | "error";
 }
 
 export async function importMailboxes(

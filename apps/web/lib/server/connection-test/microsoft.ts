@@ -3,6 +3,7 @@
 // on-premises EWS (the endpoint answers, and accepts the credentials when
 // given). The mail itself is checked by the Graph and EWS backends.
 import "server-only";
+import { requestAppToken } from "../graph-token.ts";
 import { explainFailure, type TestReport } from "./report.ts";
 
 export async function testGraph(t: {
@@ -26,51 +27,22 @@ export async function testGraph(t: {
       problem: "Enter the app registration's client secret.",
       fix: "Create one under Certificates & secrets in Entra.",
     };
-  const url = `${t.authority.replace(/\/$/, "")}/${encodeURIComponent(t.graphTenantId)}/oauth2/v2.0/token`;
-  const scope = `${new URL(t.apiBase).origin}/.default`;
-  try {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        client_id: t.clientId,
-        client_secret: t.secret,
-        scope,
-        grant_type: "client_credentials",
-      }),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const body = (await res.json().catch(() => ({}))) as {
-      access_token?: string;
-      error?: string;
-      error_description?: string;
+  const r = await requestAppToken({ ...t, graphTenantId: t.graphTenantId, secret: t.secret });
+  if (r.ok)
+    return {
+      ok: true,
+      title: "Microsoft 365 granted access",
+      summary: `The app got a token for ${r.scope} from tenant ${t.graphTenantId}.`,
     };
-    if (res.ok && body.access_token)
-      return {
-        ok: true,
-        title: "Microsoft 365 granted access",
-        summary: `The app got a token for ${scope} from tenant ${t.graphTenantId}.`,
-      };
-    const words =
-      body.error === "invalid_client"
-        ? "The client secret was rejected (wrong, or expired)."
-        : body.error === "unauthorized_client"
-          ? "The client id is not known in this tenant — has an admin granted consent?"
-          : (body.error_description?.split("\r\n")[0] ?? `HTTP ${res.status}`);
+  if (r.refused)
     return {
       ok: false,
       title: "Microsoft 365 refused",
-      problem: words,
+      problem: r.words,
       fix: "Check the client id and secret, then connect again.",
     };
-  } catch (err) {
-    const { problem, fix } = explainFailure(
-      new URL(url).host,
-      undefined,
-      String((err as Error).cause ?? (err as Error).message),
-    );
-    return { ok: false, title: "The test did not pass", problem, fix };
-  }
+  const { problem, fix } = explainFailure(r.host, undefined, r.detail);
+  return { ok: false, title: "The test did not pass", problem, fix };
 }
 
 export async function testEws(t: { url: string; login?: string; password?: string }): Promise<TestReport> {

@@ -5,6 +5,7 @@ import { addMailbox, importMailboxes, updateMailbox } from "@postern/db/provisio
 import { z } from "zod";
 import { tenantAction } from "@/lib/server/action";
 import { revokeForAccess, startEnrollment } from "@/lib/server/devices";
+import { importFromMicrosoft365 } from "@/lib/server/m365-users";
 import { ADMINS, EVERYONE } from "@/lib/server/session";
 
 const opt = (max: number) =>
@@ -37,6 +38,12 @@ export const importMailboxesAction = tenantAction(
     csv: z.string().min(1, "Paste the CSV or choose a file").max(2_000_000, "The file is too big (2 MB at most)"),
   }),
   ({ ctx, tenant }, f) => importMailboxes(ctx, { tenantId: tenant.id, ...f }),
+);
+
+export const importM365MailboxesAction = tenantAction(
+  ADMINS,
+  z.object({ backendId: z.uuid("Choose the Microsoft 365 mail system") }),
+  (access, f) => importFromMicrosoft365(access, f.backendId),
 );
 
 export const updateMailboxAction = tenantAction(
