@@ -72,17 +72,23 @@ async function json(args: string[], opts: { stdin?: string; env?: NodeJS.Process
 }
 
 /** A tenant with a domain and an IMAP backend, made directly (the commands under test come after). */
-async function fixture() {
+/**
+ * A tenant with one backend. "imap" (at an unreachable host) unless a test
+ * needs a mailbox nobody syncs: the run's database is shared, and a gateway
+ * of another test file that runs the sync engine would try an IMAP backend's
+ * mailboxes and record the failure on them.
+ */
+async function fixture(kind: "imap" | "hosted" = "imap") {
   const s = uniqueSuffix();
   const ctx = testContext();
   const domain = `adm-${s}.test`;
   const tenant = await createTenant(ctx, { name: `Adm ${s}`, slug: `adm-${s}`, domains: [domain] });
-  const backend = await addBackend(ctx, {
-    tenantId: tenant.id,
-    kind: "imap",
-    host: "imap.example.net",
-    options: { relayMaxConnections: 3 },
-  });
+  const backend = await addBackend(
+    ctx,
+    kind === "imap"
+      ? { tenantId: tenant.id, kind, host: "imap.example.net", options: { relayMaxConnections: 3 } }
+      : { tenantId: tenant.id, kind },
+  );
   return { s, ctx, domain, tenant, backend };
 }
 
@@ -541,7 +547,7 @@ describe("postern invite", () => {
 
 describe("postern audit list", () => {
   it("shows the tenant's log newest first, follows the portal's pages to --limit, and a device's timeline", async () => {
-    const { ctx, domain, tenant, backend } = await fixture();
+    const { ctx, domain, tenant, backend } = await fixture("hosted");
     const address = `hal@${domain}`;
     await addMailbox(ctx, { tenantId: tenant.id, backendId: backend.id, address, password: "pw" });
     const { device } = await addDevice(ctx, { mailbox: address, name: "Hal's phone", platform: "ios" });
