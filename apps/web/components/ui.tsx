@@ -131,20 +131,29 @@ export function Stat(props: { label: string; value: ReactNode; href?: string; hi
   );
 }
 
-export function Table(props: { caption: string; head: string[]; children: ReactNode }) {
+/** A column shown from tablet width up; its cells take `wide` in their class too. */
+export interface WideColumn {
+  label: string;
+  wide: true;
+}
+
+/** Classes of a cell in a WideColumn: hidden on a phone, where the table would otherwise scroll sideways. */
+export const wide = "hidden md:table-cell";
+
+export function Table(props: { caption: string; head: Array<string | WideColumn>; children: ReactNode }) {
   return (
     <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
       <table className="min-w-full divide-y divide-slate-200 text-sm">
         <caption className="sr-only">{props.caption}</caption>
         <thead className="bg-slate-50">
           <tr>
-            {props.head.map((h) => (
+            {props.head.map((h, i) => (
               <th
-                key={h}
+                key={typeof h === "string" ? `${i}:${h}` : h.label}
                 scope="col"
-                className="whitespace-nowrap px-4 py-2.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-500"
+                className={`whitespace-nowrap px-4 py-2.5 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 ${typeof h === "string" ? "" : wide}`}
               >
-                {h}
+                {typeof h === "string" ? h : h.label}
               </th>
             ))}
           </tr>

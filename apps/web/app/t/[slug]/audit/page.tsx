@@ -1,7 +1,7 @@
 import { auditPage } from "@postern/db/provisioning";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { buttonClass, dateTime, EmptyState, PageHeader, Table, td } from "@/components/ui";
+import { buttonClass, dateTime, EmptyState, PageHeader, Table, td, wide } from "@/components/ui";
 import { requireTenant } from "@/lib/server/session";
 
 export const metadata: Metadata = { title: "Audit log" };
@@ -47,7 +47,7 @@ export default async function AuditPage(props: {
         <EmptyState title="Nothing recorded yet" icon="list" />
       ) : (
         <>
-          <Table caption="Audit log" head={["When", "Who", "What", "Target", "Details"]}>
+          <Table caption="Audit log" head={["When", "Who", "What", { label: "Target", wide: true }, "Details"]}>
             {r.rows.map((e) => (
               <tr key={String(e.id)}>
                 <td className={`${td} whitespace-nowrap text-xs`}>{dateTime(e.createdAt)}</td>
@@ -56,7 +56,7 @@ export default async function AuditPage(props: {
                   {e.ip && <div className="text-slate-400">{e.ip}</div>}
                 </td>
                 <td className={`${td} font-mono text-xs`}>{e.action}</td>
-                <td className={`${td} max-w-48 truncate font-mono text-xs`} title={e.target ?? undefined}>
+                <td className={`${td} ${wide} max-w-48 truncate font-mono text-xs`} title={e.target ?? undefined}>
                   {e.target ?? "—"}
                 </td>
                 <td className={`${td} max-w-md text-xs text-slate-500`}>{details(e.data)}</td>

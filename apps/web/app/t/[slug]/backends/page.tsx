@@ -1,7 +1,7 @@
 import { listBackends } from "@postern/db/provisioning";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Badge, buttonClass, EmptyState, PageHeader, Table, td } from "@/components/ui";
+import { Badge, buttonClass, EmptyState, PageHeader, Table, td, wide } from "@/components/ui";
 import { requireTenant } from "@/lib/server/session";
 import { KIND_LABELS } from "./labels.ts";
 
@@ -29,7 +29,10 @@ export default async function BackendsPage(props: { params: Promise<{ slug: stri
           the connection before adding mailboxes.
         </EmptyState>
       ) : (
-        <Table caption="Mail systems" head={["Name", "Kind", "Server", "Mailboxes", "Outgoing"]}>
+        <Table
+          caption="Mail systems"
+          head={["Name", "Kind", { label: "Server", wide: true }, "Mailboxes", { label: "Outgoing", wide: true }]}
+        >
           {backends.map((b) => (
             <tr key={b.id} className="hover:bg-slate-50">
               <td className={td}>
@@ -38,7 +41,7 @@ export default async function BackendsPage(props: { params: Promise<{ slug: stri
                 </Link>
               </td>
               <td className={td}>{KIND_LABELS[b.kind]?.label ?? b.kind}</td>
-              <td className={`${td} font-mono text-xs`}>
+              <td className={`${td} ${wide} font-mono text-xs`}>
                 {b.host
                   ? `${b.host}:${b.port}`
                   : b.kind === "graph"
@@ -48,7 +51,7 @@ export default async function BackendsPage(props: { params: Promise<{ slug: stri
                     : (b.ewsUrl ?? "—")}
               </td>
               <td className={td}>{b._count.mailboxes}</td>
-              <td className={td}>
+              <td className={`${td} ${wide}`}>
                 {b.smtpHost ? <Badge tone="good">relay {b.smtpHost}</Badge> : <Badge>not set</Badge>}
               </td>
             </tr>

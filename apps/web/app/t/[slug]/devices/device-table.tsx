@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { RevokeButton } from "@/components/forms/device-forms";
-import { Badge, dateTime, Table, td, timeAgo } from "@/components/ui";
+import { Badge, dateTime, Table, td, timeAgo, wide } from "@/components/ui";
 
 export interface DeviceRow {
   id: string;
@@ -17,7 +17,16 @@ export const PLATFORM: Record<string, string> = { ios: "iPhone / iPad", android:
 
 export function DeviceTable(props: { slug: string; rows: DeviceRow[]; showMailbox: boolean; admin: boolean }) {
   if (!props.rows.length) return <p className="text-sm text-slate-600">No phones yet. Add one with a QR code.</p>;
-  const head = ["Phone", ...(props.showMailbox ? ["Mailbox"] : []), "Platform", "Added", "Last seen", "Client", ""];
+  // On a phone: the phone (its platform and mailbox under it), last seen and revoke.
+  const head = [
+    "Phone",
+    ...(props.showMailbox ? [{ label: "Mailbox", wide: true as const }] : []),
+    { label: "Platform", wide: true as const },
+    { label: "Added", wide: true as const },
+    "Last seen",
+    { label: "Client", wide: true as const },
+    "",
+  ];
   return (
     <Table caption="Phones" head={head}>
       {props.rows.map((d) => (
@@ -35,22 +44,26 @@ export function DeviceTable(props: { slug: string; rows: DeviceRow[]; showMailbo
                 <Badge tone="neutral">revoked</Badge>
               </span>
             )}
+            <span className="block text-xs text-slate-500 md:hidden">
+              {PLATFORM[d.platform] ?? d.platform}
+              {props.showMailbox && <span className="block break-all">{d.mailbox.address}</span>}
+            </span>
           </td>
           {props.showMailbox && (
-            <td className={td}>
+            <td className={`${td} ${wide}`}>
               <Link href={`/t/${props.slug}/mailboxes/${d.mailbox.id}`} className="hover:underline">
                 {d.mailbox.address}
               </Link>
             </td>
           )}
-          <td className={td}>{PLATFORM[d.platform] ?? d.platform}</td>
-          <td className={`${td} whitespace-nowrap`} title={dateTime(d.createdAt)}>
+          <td className={`${td} ${wide}`}>{PLATFORM[d.platform] ?? d.platform}</td>
+          <td className={`${td} ${wide} whitespace-nowrap`} title={dateTime(d.createdAt)}>
             {timeAgo(d.createdAt)}
           </td>
           <td className={`${td} whitespace-nowrap`}>
             {d.lastSeenAt ? <span title={dateTime(d.lastSeenAt)}>{timeAgo(d.lastSeenAt)}</span> : "never"}
           </td>
-          <td className={`${td} max-w-48 truncate text-xs`} title={d.lastClient ?? undefined}>
+          <td className={`${td} ${wide} max-w-48 truncate text-xs`} title={d.lastClient ?? undefined}>
             {d.lastClient ?? "—"}
           </td>
           <td className={`${td} text-right`}>

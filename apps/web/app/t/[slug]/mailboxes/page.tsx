@@ -1,7 +1,7 @@
 import { mailboxPage } from "@postern/db/provisioning";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { buttonClass, EmptyState, PageHeader, Pagination, SearchBox, Table, td } from "@/components/ui";
+import { buttonClass, EmptyState, PageHeader, Pagination, SearchBox, Table, td, wide } from "@/components/ui";
 import { requireTenant } from "@/lib/server/session";
 import { lastSync, ProgressLine, SyncBadge } from "./status.tsx";
 
@@ -51,7 +51,17 @@ export default async function MailboxesPage(props: {
           {r.rows.length === 0 ? (
             <p className="text-sm text-slate-600">No mailbox matches “{q}”.</p>
           ) : (
-            <Table caption="Mailboxes" head={["Address", "Status", "Last sync", "Messages", "Folders", "Phones"]}>
+            <Table
+              caption="Mailboxes"
+              head={[
+                "Address",
+                "Status",
+                { label: "Last sync", wide: true },
+                { label: "Messages", wide: true },
+                { label: "Folders", wide: true },
+                { label: "Phones", wide: true },
+              ]}
+            >
               {r.rows.map((m) => (
                 <tr key={m.id} className="hover:bg-slate-50">
                   <td className={td}>
@@ -70,12 +80,12 @@ export default async function MailboxesPage(props: {
                       <p className="mt-1 max-w-xs text-xs text-red-700">{m.lastError}</p>
                     )}
                   </td>
-                  <td className={`${td} whitespace-nowrap`}>
+                  <td className={`${td} ${wide} whitespace-nowrap`}>
                     {m.backend.kind === "hosted" ? "—" : lastSync(m.lastSyncAt)}
                   </td>
-                  <td className={td}>{m.messages.toLocaleString("en")}</td>
-                  <td className={td}>{m.folders}</td>
-                  <td className={td}>{m.activeDevices}</td>
+                  <td className={`${td} ${wide}`}>{m.messages.toLocaleString("en")}</td>
+                  <td className={`${td} ${wide}`}>{m.folders}</td>
+                  <td className={`${td} ${wide}`}>{m.activeDevices}</td>
                 </tr>
               ))}
             </Table>
