@@ -7,6 +7,7 @@ import { createPrisma, type Prisma } from "@postern/db";
 import { type Keyring, loadKeyring } from "@postern/db/secrets";
 import type { ConnectionLimits } from "@postern/protocol";
 import pg from "pg";
+import { DeviceActivity } from "./auth/activity.ts";
 import { DeviceAuth, type DeviceAuthOptions } from "./auth/devices.ts";
 import type { GatewayConfig } from "./config.ts";
 import { CHANGES_CHANNEL, EventListener } from "./events.ts";
@@ -90,6 +91,7 @@ export async function startGateway(opts: {
     bodyCacheBytes: config.bodyCacheBytes,
   });
   const stores = new StoreFactory({ pool, bus, log, remote: (mailboxId) => sync.hooksFor(mailboxId) });
+  const activity = new DeviceActivity(pool, log);
   const imapLimits = { ...config.imapLimits, ...opts.imapLimits };
   const imapAuth = new ImapAuthenticator({
     devices,
@@ -120,6 +122,8 @@ export async function startGateway(opts: {
   });
 
   const closers: Array<() => Promise<void>> = [];
+  // Run last (closers run in reverse): the final commands of the sessions the listeners end are written.
+  closers.push(() => activity.close());
   try {
     if (config.sync) {
       await sync.start();
@@ -138,6 +142,10 @@ export async function startGateway(opts: {
       version: VERSION,
       auth: imapAuth,
       limits: imapLimits,
+      onCommand: (connId, command, status, ms, detail) => {
+        const deviceId = imapAuth.deviceOf(connId);
+        if (deviceId) activity.record(deviceId, { proto: "imap", command, status, ms, ...detail });
+      },
     });
     closers.push(() => imap.close());
     const schedule = scheduleWith(config.outboxSchedule);
@@ -177,6 +185,8 @@ export async function startGateway(opts: {
       log,
       metrics,
       accepted: (id, sentCopyOwed) => outbox.wake(sentCopyOwed ? id : undefined),
+      onCommand: (deviceId, command, status, text) =>
+        activity.record(deviceId, { proto: "smtp", command, status, text }),
     });
     closers.push(() => smtp.close());
 

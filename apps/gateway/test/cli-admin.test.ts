@@ -591,6 +591,28 @@ describe("postern audit list", () => {
     expect(timeline.entries[0].title).toMatch(/^Revoked/);
     const tText = await cli(["audit", "list", "--tenant", tenant.slug, "--device", device.id]);
     expect(tText.stdout.split("\n")[0]).toBe(`Hal's phone (ios) on ${address} — revoked`);
+    expect(tText.stdout).toContain("Last commands: none yet");
+    expect(timeline.lastCommands).toEqual([]);
+    // What the gateway writes for the device (auth/activity.ts) is shown with it.
+    const commands = [
+      {
+        at: "2026-11-26T10:00:01.000Z",
+        proto: "imap",
+        command: "SELECT",
+        status: "NO",
+        code: "UNAVAILABLE",
+        folder: "INBOX",
+        text: "Backend unavailable",
+        ms: 12,
+      },
+      { at: "2026-11-26T10:00:00.000Z", proto: "imap", command: "AUTHENTICATE", status: "OK", ms: 3 },
+    ];
+    await testPrisma().device.update({ where: { id: device.id }, data: { lastCommands: commands } });
+    expect((await json(["audit", "list", "--tenant", tenant.slug, "--device", device.id])).lastCommands).toEqual(
+      commands,
+    );
+    const withCommands = await cli(["audit", "list", "--tenant", tenant.slug, "--device", device.id]);
+    expect(withCommands.stdout).toMatch(/imap SELECT\s+INBOX\s+NO \[UNAVAILABLE\] Backend unavailable\s+12/);
 
     const other = await fixture();
     const foreign = await cli(["audit", "list", "--tenant", other.tenant.slug, "--device", device.id]);

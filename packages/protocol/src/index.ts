@@ -21,7 +21,7 @@ export {
   toCrlf,
 } from "./mime/index.ts";
 export { formatUidSet, parseSequenceSet } from "./sequence.ts";
-export { Session, type SessionOptions, type SessionState } from "./session.ts";
+export { type CommandDetail, Session, type SessionOptions, type SessionState } from "./session.ts";
 export * from "./store.ts";
 export * from "./types.ts";
 export { decodeMailboxName, encodeMailboxName } from "./utf7.ts";

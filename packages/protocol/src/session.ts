@@ -35,8 +35,18 @@ export interface SessionOptions {
   canStartTls: boolean;
   /** Plaintext LOGIN/AUTHENTICATE allowed without TLS (loopback in development). */
   plaintextAllowed: boolean;
-  /** Observe each command (metrics). */
-  onCommand?: (name: string, status: string, ms: number) => void;
+  /** Observe each command (metrics, a device's recent commands). */
+  onCommand?: (name: string, status: string, ms: number, detail: CommandDetail) => void;
+}
+
+/** What a command's completion says beyond its status, for an admin asking "why isn't this phone syncing". */
+export interface CommandDetail {
+  /** The folder selected when it completed, if any. */
+  folder?: string;
+  /** The response code's name (UNAVAILABLE, NONEXISTENT…), if any. */
+  code?: string;
+  /** The reply text of a NO or BAD after login (before login it could echo a password). */
+  text?: string;
 }
 
 export type SessionState =
@@ -371,7 +381,15 @@ export class Session {
     } catch (err) {
       result = this.errorResult(err, spec.name);
     }
-    this.onCommand?.(spec.name, result.status, performance.now() - started);
+    if (this.onCommand) {
+      const folder = this.selectedView?.folder.name;
+      const failed = result.status !== "OK" && this.state.kind !== "notAuthenticated";
+      this.onCommand(spec.name, result.status, performance.now() - started, {
+        folder,
+        code: result.code?.split(" ")[0],
+        text: failed ? result.text : undefined,
+      });
+    }
     if (this.closed) return;
     if (result.status === "BAD") this.countBad();
     else this.badCount = 0;

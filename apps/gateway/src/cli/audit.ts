@@ -2,6 +2,7 @@
 // portal's Audit log page), or with --device one phone's timeline (deviceTimeline,
 // the portal's device page: "why isn't this phone syncing").
 import { auditPage, deviceTimeline, getTenant } from "@postern/db/provisioning";
+import type { CommandEntry } from "../auth/activity.ts";
 import type { CommandDef } from "./commands.ts";
 import { type CliContext, table } from "./context.ts";
 import { intOpt, uuidArg } from "./options.ts";
@@ -51,10 +52,28 @@ export const AUDIT_COMMAND: CommandDef = {
         revokedAt: d.revokedAt,
       };
       const shown = entries.slice(0, limit);
-      ctx.out({ device, entries: shown }, () =>
+      // What the phone last asked and was told (auth/activity.ts), newest first.
+      const lastCommands = (d.lastCommands ?? []) as unknown as CommandEntry[];
+      ctx.out({ device, entries: shown, lastCommands }, () =>
         [
           `${d.name} (${d.platform}) on ${d.mailbox.address}${d.revokedAt ? " — revoked" : ""}`,
           table(shown, ["at", "kind", "title", "detail"]),
+          "",
+          lastCommands.length ? "Last commands:" : "Last commands: none yet",
+          ...(lastCommands.length
+            ? [
+                table(
+                  lastCommands.map((c) => ({
+                    at: c.at,
+                    command: `${c.proto} ${c.command}`,
+                    folder: c.folder ?? null,
+                    result: `${c.status}${c.code ? ` [${c.code}]` : ""}${c.text ? ` ${c.text}` : ""}`,
+                    ms: c.ms ?? null,
+                  })),
+                  ["at", "command", "folder", "result", "ms"],
+                ),
+              ]
+            : []),
         ].join("\n"),
       );
       return;

@@ -17,6 +17,8 @@ export class ImapAuthenticator implements Authenticator {
   /** connection id → its session (set by the server). */
   readonly sessions = new Map<string, Session>();
   private readonly byDevice = new Map<string, Set<string>>();
+  /** connection id → the device logged in on it. */
+  private readonly deviceByConn = new Map<string, string>();
   /** "mailbox id|client address" → logged-in connection ids (sessionsPerMailboxAndIp). */
   private readonly byMailboxIp = new Map<string, Set<string>>();
 
@@ -64,12 +66,14 @@ export class ImapAuthenticator implements Authenticator {
       this.byDevice.set(r.deviceId, set);
     }
     set.add(s.id);
+    this.deviceByConn.set(s.id, r.deviceId);
     const session = this.sessions.get(s.id);
     session?.onClose(() => {
       set.delete(s.id);
       if (!set.size) this.byDevice.delete(r.deviceId);
       mine.delete(s.id);
       if (!mine.size) this.byMailboxIp.delete(key);
+      this.deviceByConn.delete(s.id);
     });
     this.deps.log.info({ conn: s.id, mailbox: r.mailbox.address, device: r.deviceId }, "imap login");
     const alert =
@@ -77,6 +81,11 @@ export class ImapAuthenticator implements Authenticator {
         ? `Postern cannot reach your mail server: ${r.mailbox.lastError ?? "the backend needs attention"}. Mail shown may be out of date; your administrator has been told.`
         : undefined;
     return { ok: true, store, user: r.mailbox.address, alert };
+  }
+
+  /** The device logged in on a connection, if any. */
+  deviceOf(connId: string): string | undefined {
+    return this.deviceByConn.get(connId);
   }
 
   /** Devices with an open session (checked against the database after missed events). */

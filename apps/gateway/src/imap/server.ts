@@ -5,7 +5,13 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
-import { type Authenticator, CONNECTION_LIMITS, type ConnectionLimits, Session } from "@postern/protocol";
+import {
+  type Authenticator,
+  CONNECTION_LIMITS,
+  type CommandDetail,
+  type ConnectionLimits,
+  Session,
+} from "@postern/protocol";
 import type { Log } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { SocketTransport } from "./transport.ts";
@@ -24,6 +30,8 @@ export interface ImapServerOptions {
   auth: Authenticator & { sessions: Map<string, Session> };
   /** Defaults: CONNECTION_LIMITS (packages/protocol limits.ts). */
   limits?: Partial<ConnectionLimits>;
+  /** Each completed command of a connection (a device's recent commands, auth/activity.ts). */
+  onCommand?: (connId: string, name: string, status: string, ms: number, detail: CommandDetail) => void;
 }
 
 export interface ImapServer {
@@ -88,9 +96,10 @@ export async function startImapServer(opts: ImapServerOptions): Promise<ImapServ
       identity: { name: "Postern", version: opts.version },
       log,
       auth: opts.auth,
-      onCommand: (name, status, ms) => {
+      onCommand: (name, status, ms, detail) => {
         opts.metrics.commands.inc({ command: name, status });
         opts.metrics.commandSeconds.observe({ command: name }, ms / 1000);
+        opts.onCommand?.(id, name, status, ms, detail);
       },
       canStartTls: listener === "imap",
       plaintextAllowed: opts.plaintextLoopback && isLoopback(socket.remoteAddress),

@@ -34,6 +34,8 @@ export interface SmtpServerOptions {
   metrics: Metrics;
   /** A message was committed to the outbox. */
   accepted(id: string, sentCopyOwed: boolean): void;
+  /** A device's submission accepted (250) or refused (its reply code and text): auth/activity.ts. */
+  onCommand?: (deviceId: string, command: string, status: string, text?: string) => void;
 }
 
 export interface SmtpServers {
@@ -71,6 +73,27 @@ export async function startSmtpServers(opts: SmtpServerOptions): Promise<SmtpSer
     retryPeriodMs: opts.retryPeriodMs,
     accepted: opts.accepted,
   });
+  /** Wrap a handler's callback to note its outcome on the device's recent commands; `all`: successes too. */
+  const noted = <T>(
+    session: SMTPServerSession,
+    command: string,
+    all: boolean,
+    cb: (err?: Error | null, value?: T) => void,
+  ) => {
+    return (err?: Error | null, value?: T) => {
+      const deviceId = (session.user as { deviceId?: string } | undefined)?.deviceId;
+      if (deviceId && opts.onCommand && (err || all)) {
+        const code = err ? ((err as { responseCode?: number }).responseCode ?? 451) : 250;
+        opts.onCommand(
+          deviceId,
+          command,
+          String(code),
+          err ? err.message : typeof value === "string" ? value : undefined,
+        );
+      }
+      cb(err, value);
+    };
+  };
   // Open connections per client IP, over both listeners; a session is counted once it is let in.
   const perIp = new Map<string, number>();
   const counted = new Set<string>();
@@ -132,13 +155,13 @@ export async function startSmtpServers(opts: SmtpServerOptions): Promise<SmtpSer
         );
       },
       onMailFrom(address, session, cb) {
-        settle(log, () => intake.mailFrom(address, session), cb);
+        settle(log, () => intake.mailFrom(address, session), noted(session, "MAIL", false, cb));
       },
       onRcptTo(address, session, cb) {
-        settle(log, () => intake.rcptTo(address, session), cb);
+        settle(log, () => intake.rcptTo(address, session), noted(session, "RCPT", false, cb));
       },
       onData(stream, session, cb) {
-        settle(log, () => intake.data(stream, session), cb);
+        settle(log, () => intake.data(stream, session), noted(session, "DATA", true, cb));
       },
     };
     const server = new SubmissionServer(options, (remote) => opts.plaintextLoopback && isLoopback(remote));

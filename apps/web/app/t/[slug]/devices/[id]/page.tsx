@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { RevokeButton } from "@/components/forms/device-forms";
-import { Badge, Card, dateTime, PageHeader, Stat, timeAgo } from "@/components/ui";
+import { Badge, Card, dateTime, PageHeader, Stat, Table, td, timeAgo, wide } from "@/components/ui";
 import { requireTenant } from "@/lib/server/session";
 import { PLATFORM } from "../device-table.tsx";
 
@@ -72,6 +72,68 @@ export default async function DevicePage(props: { params: Promise<{ slug: string
           address or mail app, and failed sign-ins to its mailbox (at most one a minute per address).
         </p>
       </Card>
+      <LastCommands commands={(d.lastCommands ?? []) as unknown as CommandEntry[]} />
     </>
+  );
+}
+
+/** One of the device's recent commands, as the gateway writes them (apps/gateway/src/auth/activity.ts). */
+interface CommandEntry {
+  at: string;
+  proto: "imap" | "smtp";
+  command: string;
+  status: string;
+  ms?: number;
+  folder?: string;
+  code?: string;
+  text?: string;
+}
+
+/** Commands in one millisecond share a time: the position in the (fixed) list tells them apart. */
+function keyed(commands: CommandEntry[]) {
+  return commands.map((c, n) => ({ c, key: `${c.at}#${n}` }));
+}
+
+function LastCommands(props: { commands: CommandEntry[] }) {
+  return (
+    <Card
+      title="Last commands"
+      description="What this phone's mail app last asked of Postern, newest first, and what it was told."
+      className="mt-6"
+    >
+      {props.commands.length === 0 ? (
+        <p className="text-sm text-slate-600">Nothing yet: the phone has not signed in since it was added.</p>
+      ) : (
+        <Table
+          caption="Last commands"
+          head={["When", "Command", { label: "Folder", wide: true }, "Result", { label: "Took", wide: true }]}
+        >
+          {keyed(props.commands).map(({ c, key }) => {
+            const failed = c.proto === "imap" ? c.status !== "OK" : !c.status.startsWith("2");
+            return (
+              <tr key={key}>
+                <td className={`${td} whitespace-nowrap text-xs`}>{dateTime(new Date(c.at))}</td>
+                <td className={`${td} text-xs`}>
+                  <span className="font-mono">{c.command}</span>
+                  <span className="ml-1 text-slate-400">{c.proto.toUpperCase()}</span>
+                  {c.folder && <span className="block text-slate-500 md:hidden">{c.folder}</span>}
+                </td>
+                <td className={`${td} ${wide} text-xs`}>{c.folder ?? "—"}</td>
+                <td className={`${td} text-xs`}>
+                  <Badge tone={failed ? "bad" : "good"}>
+                    {c.status}
+                    {c.code ? ` [${c.code}]` : ""}
+                  </Badge>
+                  {c.text && failed && <span className="mt-1 block max-w-sm text-red-700">{c.text}</span>}
+                </td>
+                <td className={`${td} ${wide} whitespace-nowrap text-xs`}>
+                  {c.ms === undefined ? "—" : `${c.ms.toLocaleString("en")} ms`}
+                </td>
+              </tr>
+            );
+          })}
+        </Table>
+      )}
+    </Card>
   );
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "device" ADD COLUMN     "last_commands" JSONB NOT NULL DEFAULT '[]';
+
