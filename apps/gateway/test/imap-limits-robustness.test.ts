@@ -95,6 +95,33 @@ describe("responses whatever the client sends", () => {
   });
 });
 
+describe("a line during IDLE that is not DONE", () => {
+  // Found by imap-fuzz (seed 1621220804): an oversized literal or an overlong
+  // line sent while IDLE waited for DONE was answered under its own tag
+  // before IDLE's tagged BAD — a reply out of order.
+  for (const [what, line] of [
+    ["with an oversized literal", "b SUBSCRIBE {4294967296}"],
+    ["with a literal IDLE cannot take", "b SUBSCRIBE {5+}"],
+    ["over the line limit", `b ${"x".repeat(70_000)}`],
+  ] as const) {
+    it(`${what}: ends IDLE with a tagged BAD first, and the session goes on`, async () => {
+      const m = await seedMailbox(testContext());
+      const c = await session(m, "INBOX");
+      c.send("i IDLE\r\n");
+      await c.readUntil(/^\+ [^\r]*\r\n/m);
+      c.send(`${line}\r\n`);
+      if (line.endsWith("{5+}")) c.send("Fuzz/\r\n");
+      c.send("n NOOP\r\n");
+      const r = await c.response("n");
+      const tagged = lines(r.data).filter((l) => /^[a-z] /.test(l));
+      // IDLE's tag is answered first; the session then answers NOOP.
+      expect(tagged[0]).toMatch(/^i BAD /);
+      expect(tagged.at(-1)).toMatch(/^n OK /);
+      c.close();
+    });
+  }
+});
+
 describe("sessions of one mailbox racing each other", () => {
   it("answers racing CREATE and RENAME of one name with NO [ALREADYEXISTS], never [SERVERBUG]", async () => {
     const m = await seedMailbox(testContext());

@@ -216,12 +216,21 @@ export class Session {
       if (!ev) break;
       switch (ev.type) {
         case "tooLong": {
+          // A handler waiting for a line (IDLE's DONE, a SASL response) gets this one and
+          // answers on its own tag: replying on the new line's tag first would be out of order.
+          if (this.giveLine(ev.head)) continue;
           const tag = tagOf(ev.head);
           this.reply(tag ?? "*", { status: "BAD", text: "Command line too long" });
           this.countBad();
           continue;
         }
         case "literal":
+          if (this.lineReader) {
+            // Neither DONE nor a SASL response carries a literal: not read, and the line goes to the handler.
+            this.receiver.reject();
+            this.giveLine(ev.head);
+            continue;
+          }
           this.decideLiteral(ev.size, ev.sync, ev.head);
           continue;
         case "command":
@@ -245,6 +254,15 @@ export class Session {
       // literal read past, an APPEND literal collected): read on.
       this.maybeResume();
     }
+  }
+
+  /** Hand `line` to a handler waiting for one; false when none is. */
+  private giveLine(line: Buffer): boolean {
+    const reader = this.lineReader;
+    if (!reader) return false;
+    this.lineReader = null;
+    reader(line);
+    return true;
   }
 
   private maybeResume(): void {
