@@ -566,7 +566,14 @@ export class Session {
     if (!this.transport.startTls) return;
     // RFC 2595 §3.1 / CVE-2011-0411: nothing pipelined in the clear survives.
     this.receiver.reset();
-    await this.transport.startTls();
+    try {
+      await this.transport.startTls();
+    } catch (err) {
+      // The client's doing (it sent no TLS, or hung up): worth a debug line, not an error.
+      this.log.debug({ conn: this.info.id, err: (err as Error).message }, "STARTTLS handshake failed");
+      this.end();
+      return;
+    }
     this.info.secure = true;
   }
 
