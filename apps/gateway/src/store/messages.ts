@@ -68,6 +68,7 @@ export async function fetch(
   for (const [uid, envelope, bodyStructure, data] of r) {
     const m = byUid.get(uid as number);
     if (!m) continue;
+    byUid.delete(m.uid);
     if (envelope != null) m.envelope = envelope;
     if (bodyStructure != null) m.bodyStructure = bodyStructure;
     // A null blob is a backend message whose body was never downloaded (or
@@ -82,6 +83,11 @@ export async function fetch(
       bodyStructure: m.bodyStructure,
     });
   }
+  // Left in byUid: expunged (or moved) by another session between the two
+  // reads. Their parts are gone, so they are left out, as the metadata read
+  // leaves out what it no longer has; the session hears of the expunge when
+  // RFC 3501 §7.4.1 lets it.
+  if (byUid.size) return msgs.filter((m) => !byUid.has(m.uid));
   return msgs;
 }
 

@@ -3,18 +3,37 @@ import type pg from "pg";
 
 export type Queryable = pg.Pool | pg.PoolClient;
 
+/**
+ * PostgreSQL's answers that mean "run the transaction again": a deadlock
+ * (40P01: two sessions' commands locked folder rows in opposite orders — a
+ * RENAME updating a folder and its children while a COPY locks them by id)
+ * and a serialization failure (40001). The loser is rolled back whole.
+ */
+const RETRYABLE = new Set(["40P01", "40001"]);
+/** Attempts in all before the error reaches the command (and the phone gets NO). */
+const TX_ATTEMPTS = 4;
+
+/**
+ * `fn` in a transaction, run again from the start when PostgreSQL says to
+ * (RETRYABLE): `fn` must only touch the database (or do what is harmless
+ * twice, like waking the change bus).
+ */
 export async function withTx<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    const result = await fn(client);
-    await client.query("COMMIT");
-    return result;
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw err;
-  } finally {
-    client.release();
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await fn(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      if (attempt >= TX_ATTEMPTS || !RETRYABLE.has((err as { code?: string }).code ?? "")) throw err;
+    } finally {
+      client.release();
+    }
+    // A few milliseconds, varied, so the two sessions do not meet again at once.
+    await new Promise((r) => setTimeout(r, 2 + Math.random() * 10 * attempt));
   }
 }
 
