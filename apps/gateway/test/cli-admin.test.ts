@@ -481,6 +481,37 @@ describe("postern device enroll", () => {
 });
 
 describe("postern invite", () => {
+  it("with a mail relay configured, also mails the invitation through Postern's outbox, as the portal does", async () => {
+    const { s, tenant } = await fixture();
+    const email = `mailed-${s}@example.test`;
+    const r = await json(["invite", "--tenant", tenant.slug, "--email", email, "--role", "admin"], {
+      env: { POSTERN_MAIL_RELAY_URL: "smtp://relay.example.test:587", POSTERN_MAIL_FROM: "Acme IT <it@acme.test>" },
+    });
+    expect(r.mailed).toBe(true);
+    const row = await testPrisma().outboundMessage.findFirstOrThrow({
+      where: { recipients: { has: email } },
+      include: { blob: true },
+    });
+    expect(row).toMatchObject({ mailboxId: null, envelopeFrom: "it@acme.test", sentCopySaved: true });
+    const raw = Buffer.from(row.blob.data).toString("utf8").replace(/=\r\n/g, "");
+    expect(raw).toMatch(/^From: Acme IT <it@acme\.test>\r$/m);
+    expect(raw).toContain(r.link.replace(/=/g, "=3D"));
+    // Without a relay nothing is queued, and the output says to pass the link on.
+    const plain = await cli([
+      "invite",
+      "--tenant",
+      tenant.slug,
+      "--email",
+      `plain-${s}@example.test`,
+      "--role",
+      "admin",
+    ]);
+    expect(plain.stdout).toContain("Send them this link");
+    expect(
+      await testPrisma().outboundMessage.count({ where: { recipients: { has: `plain-${s}@example.test` } } }),
+    ).toBe(0);
+  });
+
   it("creates an invitation as the owner and prints the portal's accept link", async () => {
     const { s, ctx, domain, tenant, backend } = await fixture();
     const address = `fay@${domain}`;

@@ -1,7 +1,10 @@
 // `postern invite`: invite someone to a tenant's portal, as the portal's Team
-// page does (createInvitation), acting as the tenant's owner. The CLI does
-// not mail the link: it prints it, for the admin to pass on.
-import { createInvitation, findMailbox, getTenant, INVITATION_TTL_MS } from "@postern/db/provisioning";
+// page does (createInvitation), acting as the tenant's owner. Like the
+// portal, it mails the link through Postern's outbox when a mail relay is
+// configured (POSTERN_MAIL_RELAY_URL; a gateway relays it), and always
+// prints it, for the admin to pass on as well.
+import { createInvitation, findMailbox, getTenant, INVITATION_TTL_MS, queueSystemMail } from "@postern/db/provisioning";
+import MailComposer from "nodemailer/lib/mail-composer";
 import type { CommandDef } from "./commands.ts";
 import { UsageError } from "./errors.ts";
 import { oneOf } from "./options.ts";
@@ -35,6 +38,23 @@ export const INVITE_COMMAND: CommandDef = {
     });
     const link = portalUrl(`/invite/${token}`);
     const days = INVITATION_TTL_MS / 86_400_000;
+    let mailed = false;
+    if (process.env.POSTERN_MAIL_RELAY_URL) {
+      // As the portal words it (apps/web/lib/server/team.ts), from its sender; no inviting person: the CLI acts as the owner.
+      const from = process.env.POSTERN_MAIL_FROM || "Postern <no-reply@localhost>";
+      const raw = await new MailComposer({
+        from,
+        to: invitation.email,
+        subject: `You are invited to ${tenant.name} on Postern`,
+        text: `You are invited to ${tenant.name} on Postern${role === "admin" ? " as an admin" : ""}.\n\nAccept:\n${link}\n\nThe link works for ${days} days.`,
+        headers: { "Auto-Submitted": "auto-generated" },
+      })
+        .compile()
+        .build();
+      const envelopeFrom = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(from)?.[1] ?? from.trim();
+      await queueSystemMail(ctx.prov, { from: envelopeFrom, to: invitation.email, raw });
+      mailed = true;
+    }
     const value = {
       id: invitation.id,
       tenant: tenant.slug,
@@ -43,11 +63,15 @@ export const INVITE_COMMAND: CommandDef = {
       mailbox: mailbox?.address ?? null,
       expiresAt: invitation.expiresAt,
       link,
+      /** Queued in the outbox for a gateway to relay (POSTERN_MAIL_RELAY_URL set). */
+      mailed,
     };
     ctx.out(value, () =>
       [
         `invited ${invitation.email} to ${tenant.slug} as ${role}${mailbox ? ` of ${mailbox.address}` : ""}`,
-        `Send them this link (works once, for ${days} days):`,
+        mailed
+          ? `Mailed to them through the outbox; the link (works once, for ${days} days):`
+          : `Send them this link (works once, for ${days} days):`,
         link,
         ...(portalUrlConfigured() ? [] : ["(NEXTAUTH_URL is not set: the link assumes the portal on this machine)"]),
       ].join("\n"),
