@@ -175,6 +175,19 @@ export interface MailStore {
     needs: FetchNeeds,
     opts?: { changedSince?: number },
   ): Promise<FetchedMessage[]>;
+  /**
+   * Optional fast path for the phone's most frequent FETCH — flags of every
+   * message (UID, FLAGS, MODSEQ, RFC822.SIZE only, nothing to set \Seen):
+   * calls `visit` for each of `uids` the folder has (and, with changedSince,
+   * that changed since), ascending, without making an object per message.
+   * `flags` is the space-separated flag list as FETCH sends it (no \Recent).
+   */
+  fetchFlags?(
+    folder: OpenedFolder,
+    uids: ArrayLike<number>,
+    opts: { changedSince?: number },
+    visit: (uid: number, modseq: number, size: number, flags: string) => void,
+  ): Promise<void>;
   /** The raw message, for BODY[] of a message whose body was not loaded, or SEARCH TEXT. */
   fetchRaw(folder: OpenedFolder, uid: number): Promise<Buffer>;
   store(folder: OpenedFolder, uids: ArrayLike<number>, req: StoreRequest): Promise<StoreResult>;

@@ -20,7 +20,7 @@ import type pg from "pg";
 import { type OpPayload, POP3_DELETE_GRACE_MS, queueOp } from "../sync/ops.ts";
 import type { StoreContext } from "./context.ts";
 import { FLAGS_SELECT, flagsFromRow, splitFlags, storeSql } from "./flags.ts";
-import { CachedMessage } from "./meta-cache.ts";
+import { CachedMessage, flagsTextAt } from "./meta-cache.ts";
 import { normalizeName } from "./names.ts";
 import { int, rows, toIntArray, withTx } from "./sql.ts";
 
@@ -89,6 +89,27 @@ export async function fetch(
   // RFC 3501 §7.4.1 lets it.
   if (byUid.size) return msgs.filter((m) => !byUid.has(m.uid));
   return msgs;
+}
+
+/** FETCH of flags only, straight from the metadata cache's arrays (MailStore.fetchFlags). */
+export async function fetchFlags(
+  ctx: StoreContext,
+  folder: OpenedFolder,
+  uids: ArrayLike<number>,
+  changedSince: number | undefined,
+  visit: (uid: number, modseq: number, size: number, flags: string) => void,
+): Promise<void> {
+  if (!uids.length) return;
+  const e = await ctx.meta.get(ctx, folder.id);
+  let i = 0;
+  for (let k = 0; k < uids.length; k++) {
+    const uid = uids[k];
+    while (i < e.count && e.uids[i] < uid) i++;
+    if (i >= e.count) break;
+    if (e.uids[i] !== uid) continue;
+    if (changedSince !== undefined && e.modseqs[i] <= changedSince) continue;
+    visit(uid, e.modseqs[i], e.sizes[i], flagsTextAt(e, i));
+  }
 }
 
 /** Flags, MODSEQ, date and size from the shared metadata cache: no rows read when nothing changed. */

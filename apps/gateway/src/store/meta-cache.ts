@@ -294,6 +294,14 @@ const SYSTEM_TEXT: string[] = Array.from({ length: 1 << FLAG_COLUMNS.length }, (
     .join(" "),
 );
 
+/** The FETCH FLAGS text of entry `i` (no \Recent): what CachedMessage.flagsText gives, without the object. */
+export function flagsTextAt(e: MetaEntry, i: number): string {
+  const sys = SYSTEM_TEXT[e.bits[i]];
+  const kw = e.keywords.size ? e.keywords.get(e.uids[i]) : undefined;
+  if (!kw) return sys;
+  return sys ? `${sys} ${kw.join(" ")}` : kw.join(" ");
+}
+
 /**
  * A message's metadata read from a cache entry, built per FETCH response:
  * the flag list and the Date are made only if the response asks for them.

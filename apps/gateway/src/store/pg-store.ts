@@ -57,6 +57,14 @@ export class PgMailStore implements MailStore {
   ): Promise<FetchedMessage[]> {
     return messages.fetch(this.ctx, folder, uids, needs, opts);
   }
+  fetchFlags(
+    folder: OpenedFolder,
+    uids: ArrayLike<number>,
+    opts: { changedSince?: number },
+    visit: (uid: number, modseq: number, size: number, flags: string) => void,
+  ): Promise<void> {
+    return messages.fetchFlags(this.ctx, folder, uids, opts.changedSince, visit);
+  }
   fetchRaw(folder: OpenedFolder, uid: number): Promise<Buffer> {
     return messages.fetchRaw(this.ctx, folder, uid);
   }

@@ -88,8 +88,32 @@ async function run(session: Session, a: FetchArgs, uidMode: boolean): Promise<Co
   // 10,000, and back-pressure is honoured between pieces.
   const out = new Chunks();
   // The phone's most frequent FETCH — flags of everything — takes a path
-  // that builds no strings per message.
+  // that builds no strings per message, and no objects where the store can.
   const fast = !setSeen && req.items.every((it) => FAST_KINDS.has(it.kind));
+  if (fast && session.store.fetchFlags) {
+    const fetchFlags = session.store.fetchFlags.bind(session.store);
+    const recent = view.recent;
+    const items = req.items;
+    const visit = (uid: number, modseq: number, size: number, flags: string) => {
+      const seq = view.seqOf(uid);
+      if (!seq) return;
+      renderFastValues(
+        out,
+        seq,
+        uid,
+        modseq,
+        size,
+        recent.has(uid) ? (flags ? `${flags} \\Recent` : "\\Recent") : flags,
+        items,
+      );
+    };
+    for (let i = 0; i < uids.length && !session.isClosed; i += batch) {
+      await fetchFlags(view.folder, uids.subarray(i, i + batch), { changedSince }, visit);
+      if (out.size >= WRITE_CHUNK_BYTES && !session.writeChunks(out.take())) await session.drain();
+    }
+    if (out.size && !session.writeChunks(out.take())) await session.drain();
+    return ok(`${uidMode ? "UID FETCH" : "FETCH"} completed`);
+  }
   for (let i = 0; i < uids.length && !session.isClosed; i += batch) {
     const slice = uids.subarray(i, i + batch);
     const msgs = await session.store.fetch(view.folder, slice, needs, { changedSince });
@@ -114,25 +138,34 @@ const FAST_KINDS = new Set<FetchItem["kind"]>(["uid", "flags", "modseq", "rfc822
 
 /** UID, FLAGS, MODSEQ and RFC822.SIZE only: bytes straight into the output buffer. */
 function renderFast(out: Chunks, view: SelectedView, seq: number, m: FetchedMessage, items: FetchItem[]): void {
+  renderFastValues(out, seq, m.uid, m.modseq, m.size, messageFlagText(m, view.recent.has(m.uid)), items);
+}
+
+function renderFastValues(
+  out: Chunks,
+  seq: number,
+  uid: number,
+  modseq: number,
+  size: number,
+  flags: string,
+  items: FetchItem[],
+): void {
   out.ascii("* ").int(seq).ascii(" FETCH (");
   for (let i = 0; i < items.length; i++) {
     if (i) out.ascii(" ");
     switch (items[i].kind) {
       case "uid":
-        out.ascii("UID ").int(m.uid);
+        out.ascii("UID ").int(uid);
         break;
       case "flags":
         // Flags and keywords are atoms: ASCII.
-        out
-          .ascii("FLAGS (")
-          .ascii(messageFlagText(m, view.recent.has(m.uid)))
-          .ascii(")");
+        out.ascii("FLAGS (").ascii(flags).ascii(")");
         break;
       case "modseq":
-        out.ascii("MODSEQ (").int(m.modseq).ascii(")");
+        out.ascii("MODSEQ (").int(modseq).ascii(")");
         break;
       case "rfc822Size":
-        out.ascii("RFC822.SIZE ").int(m.size);
+        out.ascii("RFC822.SIZE ").int(size);
         break;
     }
   }
