@@ -92,11 +92,11 @@ describe("a device's recent commands", () => {
     expect(JSON.stringify(list)).not.toContain(alice.password);
 
     // The portal's timeline (and `postern audit list --device`) read them with the device.
-    const { device } = await deviceTimeline(testContext(), {
+    const { lastCommands } = await deviceTimeline(testContext(), {
       tenantId: (await testPrisma().device.findUniqueOrThrow({ where: { id: alice.deviceId } })).tenantId,
       id: alice.deviceId,
     });
-    expect((device.lastCommands as unknown as CommandEntry[])[0]).toMatchObject({ command: "MAIL", status: "553" });
+    expect(lastCommands[0]).toMatchObject({ command: "MAIL", status: "553" });
   });
 
   it(`keeps the newest ${LAST_COMMANDS}, across sessions`, async () => {

@@ -8,6 +8,7 @@
 // serve one device's sessions.
 // Never a password or message content: command names, folder names, reply
 // codes and the reply text of a refusal.
+import type { DeviceCommand } from "@postern/db/provisioning";
 import type pg from "pg";
 import type { Log } from "../log.ts";
 
@@ -18,18 +19,8 @@ const FLUSH_MS = 5_000;
 /** Longest reply text kept. */
 const MAX_TEXT = 200;
 
-export interface CommandEntry {
-  /** ISO time the command completed. */
-  at: string;
-  proto: "imap" | "smtp";
-  command: string;
-  /** IMAP OK/NO/BAD, or the SMTP reply code. */
-  status: string;
-  ms?: number;
-  folder?: string;
-  code?: string;
-  text?: string;
-}
+/** What is kept per command: the shape of `device.last_commands` (packages/db portal-views.ts). */
+export type CommandEntry = DeviceCommand;
 
 export class DeviceActivity {
   private readonly recent = new Map<string, CommandEntry[]>();

@@ -1,8 +1,7 @@
 // `postern audit list`: a tenant's audit log, newest first (auditPage, the
 // portal's Audit log page), or with --device one phone's timeline (deviceTimeline,
 // the portal's device page: "why isn't this phone syncing").
-import { auditPage, deviceTimeline, getTenant } from "@postern/db/provisioning";
-import type { CommandEntry } from "../auth/activity.ts";
+import { auditDetails, auditPage, deviceTimeline, getTenant } from "@postern/db/provisioning";
 import type { CommandDef } from "./commands.ts";
 import { type CliContext, table } from "./context.ts";
 import { intOpt, uuidArg } from "./options.ts";
@@ -18,14 +17,6 @@ async function actorNames(ctx: CliContext, tenantId: string, actors: string[]): 
   return new Map(users.map((u) => [`user:${u.id}`, u.email]));
 }
 
-function details(data: unknown): string {
-  if (!data || typeof data !== "object") return "";
-  return Object.entries(data as Record<string, unknown>)
-    .filter(([, v]) => v !== null && v !== undefined && v !== "")
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : String(v)}`)
-    .join(" · ");
-}
-
 export const AUDIT_COMMAND: CommandDef = {
   name: "audit list",
   summary: "A tenant's audit log, newest first; with --device, that phone's timeline",
@@ -39,7 +30,14 @@ export const AUDIT_COMMAND: CommandDef = {
     const deviceId = o.device === undefined ? undefined : uuidArg(String(o.device), "a device id (see device list)");
     const tenant = await getTenant(ctx.prov, String(o.tenant));
     if (deviceId) {
-      const { device: d, entries } = await deviceTimeline(ctx.prov, { tenantId: tenant.id, id: deviceId });
+      const {
+        device: d,
+        entries,
+        lastCommands,
+      } = await deviceTimeline(ctx.prov, {
+        tenantId: tenant.id,
+        id: deviceId,
+      });
       const device = {
         id: d.id,
         name: d.name,
@@ -53,7 +51,6 @@ export const AUDIT_COMMAND: CommandDef = {
       };
       const shown = entries.slice(0, limit);
       // What the phone last asked and was told (auth/activity.ts), newest first.
-      const lastCommands = (d.lastCommands ?? []) as unknown as CommandEntry[];
       ctx.out({ device, entries: shown, lastCommands }, () =>
         [
           `${d.name} (${d.platform}) on ${d.mailbox.address}${d.revokedAt ? " — revoked" : ""}`,
@@ -104,7 +101,7 @@ export const AUDIT_COMMAND: CommandDef = {
     }));
     ctx.out(value, () =>
       table(
-        value.map((e) => ({ ...e, details: details(e.data) })),
+        value.map((e) => ({ ...e, details: auditDetails(e.data) })),
         ["at", "who", "action", "target", "details"],
       ),
     );

@@ -51,8 +51,7 @@ export const INVITE_COMMAND: CommandDef = {
       })
         .compile()
         .build();
-      const envelopeFrom = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(from)?.[1] ?? from.trim();
-      await queueSystemMail(ctx.prov, { from: envelopeFrom, to: invitation.email, raw });
+      await queueSystemMail(ctx.prov, { from, to: invitation.email, raw });
       mailed = true;
     }
     const value = {

@@ -20,7 +20,7 @@ import type pg from "pg";
 import { type OpPayload, POP3_DELETE_GRACE_MS, queueOp } from "../sync/ops.ts";
 import type { StoreContext } from "./context.ts";
 import { FLAGS_SELECT, flagsFromRow, splitFlags, storeSql } from "./flags.ts";
-import { CachedMessage, flagsTextAt } from "./meta-cache.ts";
+import { CachedMessage, flagsTextAt, type MetaEntry } from "./meta-cache.ts";
 import { normalizeName } from "./names.ts";
 import { int, rows, toIntArray, withTx } from "./sql.ts";
 
@@ -101,6 +101,12 @@ export async function fetchFlags(
 ): Promise<void> {
   if (!uids.length) return;
   const e = await ctx.meta.get(ctx, folder.id);
+  eachCached(e, uids, changedSince, (i) => visit(e.uids[i], e.modseqs[i], e.sizes[i], flagsTextAt(e, i)));
+}
+
+/** The cache entry's index of each of `uids` it has (and that changed since `changedSince`), ascending. */
+function eachCached(e: MetaEntry, uids: ArrayLike<number>, changedSince: number | undefined, fn: (i: number) => void) {
+  // Both lists ascend: walk them together.
   let i = 0;
   for (let k = 0; k < uids.length; k++) {
     const uid = uids[k];
@@ -108,7 +114,7 @@ export async function fetchFlags(
     if (i >= e.count) break;
     if (e.uids[i] !== uid) continue;
     if (changedSince !== undefined && e.modseqs[i] <= changedSince) continue;
-    visit(uid, e.modseqs[i], e.sizes[i], flagsTextAt(e, i));
+    fn(i);
   }
 }
 
@@ -121,16 +127,7 @@ async function fetchMeta(
 ): Promise<CachedMessage[]> {
   const e = await ctx.meta.get(ctx, folder.id);
   const out: CachedMessage[] = [];
-  // Both lists ascend: walk them together.
-  let i = 0;
-  for (let k = 0; k < uids.length; k++) {
-    const uid = uids[k];
-    while (i < e.count && e.uids[i] < uid) i++;
-    if (i >= e.count) break;
-    if (e.uids[i] !== uid) continue;
-    if (changedSince !== undefined && e.modseqs[i] <= changedSince) continue;
-    out.push(new CachedMessage(e, i));
-  }
+  eachCached(e, uids, changedSince, (i) => out.push(new CachedMessage(e, i)));
   return out;
 }
 

@@ -22,12 +22,6 @@ export interface PortalMail {
 
 const DEFAULT_FROM = "Postern <no-reply@localhost>";
 
-/** The bare address of a From: value such as `Postern <no-reply@example.com>`. */
-function addressOf(from: string): string {
-  const m = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(from);
-  return (m ? m[1] : from).trim();
-}
-
 export async function sendPortalMail(mail: PortalMail): Promise<{ sent: boolean }> {
   if (!process.env.POSTERN_MAIL_RELAY_URL) {
     log("info", "no mail relay configured (POSTERN_MAIL_RELAY_URL): pass this link on", {
@@ -48,7 +42,7 @@ export async function sendPortalMail(mail: PortalMail): Promise<{ sent: boolean 
     })
       .compile()
       .build();
-    const id = await queueSystemMail(await provisioningContext("system"), { from: addressOf(from), to: mail.to, raw });
+    const id = await queueSystemMail(await provisioningContext("system"), { from, to: mail.to, raw });
     log("info", "mail queued in the outbox", { kind: mail.kind, to: mail.to, outbox: id });
     return { sent: true };
   } catch (err) {

@@ -171,6 +171,23 @@ export type TimelineEntry = {
  * mailbox, as the gateway records them), when it was last seen and with which
  * client, and the sync state of its mailbox.
  */
+/**
+ * One of a device's recent commands, as the gateway writes them into
+ * `device.last_commands`, newest first (apps/gateway/src/auth/activity.ts).
+ */
+export interface DeviceCommand {
+  /** ISO time the command completed. */
+  at: string;
+  proto: "imap" | "smtp";
+  command: string;
+  /** IMAP OK/NO/BAD, or the SMTP reply code. */
+  status: string;
+  ms?: number;
+  folder?: string;
+  code?: string;
+  text?: string;
+}
+
 export async function deviceTimeline(ctx: ProvisioningContext, input: { tenantId: string; id: string }) {
   const device = await ctx.prisma.device.findFirst({
     where: { id: input.id, tenantId: input.tenantId },
@@ -229,7 +246,7 @@ export async function deviceTimeline(ctx: ProvisioningContext, input: { tenantId
     entries.push({ at: mb.lastSyncAt, kind: "sync", tone: "good", title: `Mailbox last synced with its backend` });
   }
   entries.sort((a, b) => b.at.getTime() - a.at.getTime());
-  return { device, entries };
+  return { device, entries, lastCommands: (device.lastCommands ?? []) as unknown as DeviceCommand[] };
 }
 
 const ACTIONS: Record<string, string> = {
@@ -243,4 +260,13 @@ const ACTIONS: Record<string, string> = {
 
 export function describeAction(action: string): string {
   return ACTIONS[action] ?? action;
+}
+
+/** An audit event's data in one line ("name: Ana's phone · platform: ios"), as the portal and the CLI show it. */
+export function auditDetails(data: unknown): string {
+  if (!data || typeof data !== "object") return "";
+  return Object.entries(data as Record<string, unknown>)
+    .filter(([, v]) => v !== null && v !== undefined && v !== "")
+    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+    .join(" · ");
 }

@@ -10,11 +10,16 @@ import type { ProvisioningContext } from "./context.ts";
 import { notify } from "./mailboxes.ts";
 
 export interface SystemMail {
-  /** The envelope sender (the bare address of the From: header). */
+  /** The From: header's value (`Postern <no-reply@example.com>` or a bare address); its address is the envelope sender. */
   from: string;
   to: string;
   /** The whole RFC 5322 message, as it is to be relayed. */
   raw: Buffer;
+}
+
+/** The bare address of a From: value such as `Postern <no-reply@example.com>`. */
+function envelopeSender(from: string): string {
+  return (/<([^<>\s]+@[^<>\s]+)>\s*$/.exec(from)?.[1] ?? from).trim();
 }
 
 /** Octets of the header block, through the blank line (the blob's headerSize). */
@@ -39,7 +44,7 @@ export async function queueSystemMail(ctx: ProvisioningContext, mail: SystemMail
       data: {
         id,
         mailboxId: null,
-        envelopeFrom: mail.from,
+        envelopeFrom: envelopeSender(mail.from),
         recipients: [mail.to.toLowerCase()],
         blobId,
         size: mail.raw.length,

@@ -1,4 +1,4 @@
-import { auditPage } from "@postern/db/provisioning";
+import { auditDetails, auditPage } from "@postern/db/provisioning";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { buttonClass, dateTime, EmptyState, PageHeader, Table, td, wide } from "@/components/ui";
@@ -10,14 +10,6 @@ function who(actor: string, names: Map<string, string>): string {
   if (actor.startsWith("user:")) return names.get(actor.slice(5)) ?? "a former member";
   if (actor === "cli") return "admin CLI";
   return actor;
-}
-
-function details(data: unknown): string {
-  if (!data || typeof data !== "object") return "";
-  return Object.entries(data as Record<string, unknown>)
-    .filter(([, v]) => v !== null && v !== undefined && v !== "")
-    .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : String(v)}`)
-    .join(" · ");
 }
 
 export default async function AuditPage(props: {
@@ -59,7 +51,7 @@ export default async function AuditPage(props: {
                 <td className={`${td} ${wide} max-w-48 truncate font-mono text-xs`} title={e.target ?? undefined}>
                   {e.target ?? "—"}
                 </td>
-                <td className={`${td} max-w-md text-xs text-slate-500`}>{details(e.data)}</td>
+                <td className={`${td} max-w-md text-xs text-slate-500`}>{auditDetails(e.data)}</td>
               </tr>
             ))}
           </Table>

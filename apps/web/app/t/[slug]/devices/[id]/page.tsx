@@ -1,4 +1,4 @@
-import { deviceTimeline } from "@postern/db/provisioning";
+import { type DeviceCommand, deviceTimeline } from "@postern/db/provisioning";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -15,7 +15,11 @@ export default async function DevicePage(props: { params: Promise<{ slug: string
   const { slug, id } = await props.params;
   const { ctx, tenant } = await requireTenant(slug);
   if (!/^[0-9a-f-]{36}$/i.test(id)) notFound();
-  const { device: d, entries } = await deviceTimeline(ctx, { tenantId: tenant.id, id }).catch(() => notFound());
+  const {
+    device: d,
+    entries,
+    lastCommands,
+  } = await deviceTimeline(ctx, { tenantId: tenant.id, id }).catch(() => notFound());
   return (
     <>
       <PageHeader
@@ -72,29 +76,17 @@ export default async function DevicePage(props: { params: Promise<{ slug: string
           address or mail app, and failed sign-ins to its mailbox (at most one a minute per address).
         </p>
       </Card>
-      <LastCommands commands={(d.lastCommands ?? []) as unknown as CommandEntry[]} />
+      <LastCommands commands={lastCommands} />
     </>
   );
 }
 
-/** One of the device's recent commands, as the gateway writes them (apps/gateway/src/auth/activity.ts). */
-interface CommandEntry {
-  at: string;
-  proto: "imap" | "smtp";
-  command: string;
-  status: string;
-  ms?: number;
-  folder?: string;
-  code?: string;
-  text?: string;
-}
-
 /** Commands in one millisecond share a time: the position in the (fixed) list tells them apart. */
-function keyed(commands: CommandEntry[]) {
+function keyed(commands: DeviceCommand[]) {
   return commands.map((c, n) => ({ c, key: `${c.at}#${n}` }));
 }
 
-function LastCommands(props: { commands: CommandEntry[] }) {
+function LastCommands(props: { commands: DeviceCommand[] }) {
   return (
     <Card
       title="Last commands"
