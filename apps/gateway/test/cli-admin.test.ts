@@ -291,6 +291,11 @@ describe("postern mailbox", () => {
       password: "old-pw",
       aliases: [`sales@${domain}`],
     });
+    // The backend refused the old password: the mailbox waits for a new one.
+    await testPrisma().mailbox.update({
+      where: { id: m.id },
+      data: { syncState: "needs_attention", lastError: "The mail server rejected the stored password" },
+    });
     const password = `new-Backend-pw-${s}`;
     const r = await cli(
       [
@@ -323,7 +328,10 @@ describe("postern mailbox", () => {
       passwordChanged: true,
     });
     const row = await testPrisma().mailbox.findUniqueOrThrow({ where: { id: m.id }, omit: { secretCipher: false } });
-    expect(row).toMatchObject({ displayName: "Ana Lima", login: "ana", syncState: "syncing" });
+    expect(row).toMatchObject({ displayName: "Ana Lima", login: "ana" });
+    // A new password ends "needs attention" (the update sets "syncing"; a gateway of another
+    // test file that syncs this unreachable backend may already have moved it on to "error").
+    expect(row.syncState).not.toBe("needs_attention");
     expect(ctx.keyring.decrypt(row.secretCipher!, `mailbox:${m.id}`)).toBe(password);
     // A new alias domain is claimed for the tenant, as mailbox add does.
     expect(await testPrisma().tenantDomain.findUnique({ where: { domain: `other-${s}.test` } })).toMatchObject({
