@@ -3,22 +3,7 @@
 // (for the log).
 import { StoreError, type StoreErrorCode } from "@postern/protocol";
 import type { ImapFlowError } from "imapflow";
-
-const MESSAGES: Record<StoreErrorCode, string> = {
-  nonexistent: "No such folder or message at the mail server",
-  alreadyExists: "The folder already exists at the mail server",
-  notPossible: "The mail server refused the operation",
-  noPerm: "The mail server does not allow this",
-  unavailable: "The mail server is unavailable",
-  overQuota: "The mailbox is over quota at the mail server",
-  tooBig: "The message is too big for the mail server",
-  inUse: "The mail server is busy; try again later",
-  hasChildren: "The folder has subfolders at the mail server",
-  limit: "The mail server's limit was reached",
-  expungeIssued: "The message was deleted at the mail server",
-  authFailed: "The mail server rejected Postern's login",
-  serverBug: "The mail server failed",
-};
+import { backendError } from "../errors.ts";
 
 /** RFC 5530 response codes (and a few older ones) → the store's codes. */
 const RESPONSE_CODES = new Map<string, StoreErrorCode>([
@@ -45,7 +30,7 @@ const RESPONSE_CODES = new Map<string, StoreErrorCode>([
 ]);
 
 export function storeError(code: StoreErrorCode, detail?: string): StoreError {
-  return new StoreError(code, MESSAGES[code], detail);
+  return backendError(code, detail);
 }
 
 function isStoreError(err: unknown): err is StoreError {

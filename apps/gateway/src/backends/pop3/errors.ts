@@ -3,25 +3,17 @@
 // log), and never a password: details name the command, not its arguments,
 // for PASS and AUTH.
 import { StoreError, type StoreErrorCode } from "@postern/protocol";
+import { backendError } from "../errors.ts";
 
-const MESSAGES: Record<StoreErrorCode, string> = {
+/** Where POP3 (one maildrop, no folders) is better told in other words than BACKEND_WORDS. */
+const POP3_WORDS: Partial<Record<StoreErrorCode, string>> = {
   nonexistent: "No such message at the mail server",
   alreadyExists: "It already exists at the mail server",
-  notPossible: "The mail server refused the operation",
-  noPerm: "The mail server does not allow this",
-  unavailable: "The mail server is unavailable",
-  overQuota: "The mailbox is over quota at the mail server",
   tooBig: "The message is too big",
-  inUse: "The mail server is busy; try again later",
-  hasChildren: "The folder has subfolders at the mail server",
-  limit: "The mail server's limit was reached",
-  expungeIssued: "The message was deleted at the mail server",
-  authFailed: "The mail server rejected Postern's login",
-  serverBug: "The mail server failed",
 };
 
 export function storeError(code: StoreErrorCode, detail?: string, message?: string): StoreError {
-  return new StoreError(code, message ?? MESSAGES[code], detail);
+  return message ? new StoreError(code, message, detail) : backendError(code, detail, POP3_WORDS);
 }
 
 /**
